@@ -1,0 +1,34 @@
+# The course's entry points. Every target creates .venv and installs the pinned
+# packages on first use; the stamp file makes later runs skip the install until
+# pyproject.toml changes.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: install lab test lint bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,test]'
+	@touch $@
+
+## lab: set everything up and open the course in JupyterLab (ARGS="--no-browser --port 8899" passes options through)
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ARGS)
+
+## test: set everything up and run the whole test suite (lint included)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## bench: the timing and memory measurements in benchmarks/ (not tests)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(ARGS)

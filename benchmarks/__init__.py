@@ -1,0 +1,1 @@
+"""Timing and memory measurements of the course (not tests): ``make bench``."""

@@ -1,0 +1,36 @@
+"""Run every benchmark and print one table per topic: ``python -m benchmarks``.
+
+Timings depend on the machine; the ratios against the peer measured in the same run
+are what the budgets in COURSE.md are about.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from benchmarks import bench_import, bench_losses
+from benchmarks.report import format_table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--only", choices=["losses", "import"], help="run one benchmark instead of all"
+    )
+    args = parser.parse_args()
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, device {device}\n")
+    if args.only in (None, "losses"):
+        devices = [torch.device("cpu")] + ([device] if device.type == "cuda" else [])
+        for pass_name in bench_losses.STATEMENTS:
+            rows = [row for each in devices for row in bench_losses.run(each, pass_name)]
+            print(format_table(f"Reference losses vs torch.nn.functional, {pass_name}", rows))
+            print()
+    if args.only in (None, "import"):
+        print(format_table("Import time vs import torch (fresh interpreter)", bench_import.run()))
+
+
+if __name__ == "__main__":
+    main()

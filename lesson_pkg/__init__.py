@@ -1,0 +1,22 @@
+"""Loss, Epochs & Accuracy: the companion package of the course.
+
+One module per topic, each imported on first use so that ``import lesson_pkg`` stays
+as fast as ``import torch``:
+
+- :mod:`lesson_pkg.losses`: loss functions written from tensor operations;
+- :mod:`lesson_pkg.metrics`: accuracy and the confusion matrix;
+- :mod:`lesson_pkg.validation`: the argument checks every public function shares.
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("losses", "metrics", "validation")
+
+
+def __getattr__(name: str):
+    """Import a submodule the first time it is used: ``lesson_pkg.losses.mse_loss``."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"lesson_pkg.{name}")
+    raise AttributeError(f"module 'lesson_pkg' has no attribute {name!r}")

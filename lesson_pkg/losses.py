@@ -1,0 +1,626 @@
+"""Loss functions, written from tensor operations so that each formula can be read.
+
+A loss turns a batch of predictions and targets into one number that says how wrong the
+predictions are; training lowers it by gradient descent. Each function here has the same
+arguments, defaults, shapes and results as the ``torch.nn.functional`` function named in
+its docstring, and is differentiable: ``loss.backward()`` gives the same gradients.
+Where torch silently broadcasts or casts, these functions raise an error instead.
+
+Shapes: N is the batch size, C the number of classes, d1, ..., dk optional extra
+dimensions (the pixels of an image, the positions of a sequence).
+
+Every loss takes ``reduction``: "mean" (the default) averages the per-element losses,
+"sum" adds them up, "none" returns them all.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from lesson_pkg import validation
+from lesson_pkg.validation import ArrayLike
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge_loss",
+    "huber_loss",
+    "log_softmax",
+    "mae_loss",
+    "mse_loss",
+    "multi_margin_loss",
+    "nll_loss",
+]
+
+LOG_FLOOR = -100.0
+"""torch clamps log(0) = -inf to -100, so a confident mistake costs 100, not infinity."""
+
+
+def _reduce(losses: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Average ("mean"), add up ("sum") or keep ("none") the per-element losses."""
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _regression_pair(
+    input: ArrayLike, target: ArrayLike, reduction: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Validate predictions and targets of a regression loss: floats, same shape and dtype."""
+    input = validation.as_float_tensor(input, "input")
+    target = validation.as_float_tensor(target, "target")
+    validation.check_same_shape(input, target, "input", "target")
+    validation.check_same_dtype(input, target, "input", "target")
+    validation.check_reduction(reduction)
+    return input, target
+
+
+def _optional_weight(
+    weight: ArrayLike | None, input: torch.Tensor, name: str
+) -> torch.Tensor | None:
+    """Validate an element weight: floats of the input's dtype, broadcasting to its shape."""
+    if weight is None:
+        return None
+    weight = validation.as_float_tensor(weight, name)
+    validation.check_same_dtype(input, weight, "input", name)
+    validation.check_broadcasts_to(weight, input.shape, name)
+    return weight
+
+
+# --- Regression -----------------------------------------------------------------------
+
+
+def mse_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean") -> torch.Tensor:
+    """Mean squared error; mirrors ``torch.nn.functional.mse_loss``.
+
+    ``loss_i = (input_i - target_i) ** 2``. Squaring makes large errors count much more
+    than small ones, so one outlier can dominate the mean.
+
+    Parameters
+    ----------
+    input : Tensor, any shape, floating point
+        Predictions.
+    target : Tensor, the same shape and dtype as ``input``
+        True values. A shape (N, 1) against (N,) is an error, not a broadcast.
+    reduction : {"mean", "sum", "none"}
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the shape of ``input`` when ``reduction="none"``.
+
+    Examples
+    --------
+    >>> mse_loss(torch.tensor([3.0]), torch.tensor([2.0]))
+    tensor(1.)
+    >>> mse_loss([1.0, 2.0], [1.0, 4.0], reduction="none")
+    tensor([0., 4.])
+    """
+    input, target = _regression_pair(input, target, reduction)
+    error = input - target
+    return _reduce(error * error, reduction)
+
+
+def mae_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean") -> torch.Tensor:
+    """Mean absolute error (L1 loss); mirrors ``torch.nn.functional.l1_loss``.
+
+    ``loss_i = |input_i - target_i|``. Every unit of error costs the same, so an outlier
+    pulls far less than under MSE; the gradient is the sign of the error (0 at 0).
+
+    Shapes and ``reduction`` as in :func:`mse_loss`.
+
+    Examples
+    --------
+    >>> mae_loss([1.0, 2.0], [1.0, 4.0])
+    tensor(1.)
+    """
+    input, target = _regression_pair(input, target, reduction)
+    return _reduce((input - target).abs(), reduction)
+
+
+def huber_loss(
+    input: ArrayLike, target: ArrayLike, reduction: str = "mean", delta: float = 1.0
+) -> torch.Tensor:
+    """Huber loss: MSE near zero, MAE far out; mirrors ``torch.nn.functional.huber_loss``.
+
+    With the error ``e_i = input_i - target_i``::
+
+        loss_i = 0.5 * e_i ** 2                  if |e_i| < delta
+                 delta * (|e_i| - 0.5 * delta)   otherwise
+
+    The two pieces meet with the same value and slope at ``|e| = delta``. With the error
+    clipped to ``c_i = min(|e_i|, delta)`` both pieces are one product,
+    ``loss_i = c_i * (|e_i| - 0.5 * c_i)``, which is how it is computed here. The gradient
+    is the error clipped to ``[-delta, delta]``: an outlier pulls no harder than ``delta``.
+
+    Parameters
+    ----------
+    input, target, reduction
+        As in :func:`mse_loss`.
+    delta : float > 0
+        Where the loss turns from quadratic to linear.
+
+    Examples
+    --------
+    >>> huber_loss([0.5, 3.0], [0.0, 0.0], reduction="none")
+    tensor([0.1250, 2.5000])
+    """
+    input, target = _regression_pair(input, target, reduction)
+    delta = validation.check_real(delta, "delta")
+    if delta <= 0.0:
+        raise ValueError(f"delta must be greater than 0, got {delta}")
+    abs_error = (input - target).abs()
+    clipped = abs_error.clamp(max=delta)
+    return _reduce(clipped * (abs_error - 0.5 * clipped), reduction)
+
+
+# --- Binary classification ------------------------------------------------------------
+
+
+def _clamped_log(probabilities: torch.Tensor) -> torch.Tensor:
+    """``log(p)`` floored at -100, as torch computes it inside binary cross-entropy.
+
+    The outer clamp makes ``log(0)`` exactly -100 instead of ``-inf``. The inner one keeps
+    the gradient finite when ``p`` is exactly 0: it lifts ``p`` to ``e^-101``, whose log is
+    below the floor (``e^-100`` itself is too close to float32's smallest numbers for that).
+    """
+    return torch.log(probabilities.clamp(min=math.exp(LOG_FLOOR - 1))).clamp(min=LOG_FLOOR)
+
+
+def binary_cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """Binary cross-entropy on probabilities; mirrors ``F.binary_cross_entropy``.
+
+    With the predicted probability ``p_i`` of class 1 and the target ``y_i`` in [0, 1]::
+
+        loss_i = -w_i * (y_i * log(p_i) + (1 - y_i) * log(1 - p_i))
+
+    The first term punishes a low ``p`` when ``y = 1``, the second a high ``p`` when
+    ``y = 0``. Each log is floored at -100, as in torch. Where ``p`` is exactly 0 or 1 that
+    floor has zero slope, so the gradient there is 0 (torch returns +-1e12 instead); use
+    :func:`binary_cross_entropy_with_logits` on raw scores to avoid the issue entirely.
+
+    Parameters
+    ----------
+    input : Tensor, any shape, floating point, values in [0, 1]
+        Predicted probabilities (for example after ``torch.sigmoid``).
+    target : Tensor, the same shape and dtype, values in [0, 1]
+        0/1 labels, or soft labels.
+    weight : Tensor, optional
+        Rescales each element's loss; broadcasts to the input's shape.
+    reduction : {"mean", "sum", "none"}
+
+    Examples
+    --------
+    >>> binary_cross_entropy([0.9, 0.2], [1.0, 0.0])
+    tensor(0.1643)
+    """
+    input = validation.as_float_tensor(input, "input")
+    target = validation.as_float_tensor(target, "target")
+    validation.check_same_shape(input, target, "input", "target")
+    validation.check_same_dtype(input, target, "input", "target")
+    validation.check_in_range(input, "input (probabilities)", 0.0, 1.0)
+    validation.check_in_range(target, "target", 0.0, 1.0)
+    weight = _optional_weight(weight, input, "weight")
+    validation.check_reduction(reduction)
+
+    losses = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def _log_sigmoid(logits: torch.Tensor) -> torch.Tensor:
+    """``log(sigmoid(z)) = -log(1 + exp(-z))``, computed without overflow for any ``z``."""
+    return -torch.logaddexp(torch.zeros_like(logits), -logits)
+
+
+def binary_cross_entropy_with_logits(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    pos_weight: ArrayLike | None = None,
+) -> torch.Tensor:
+    """Binary cross-entropy on raw scores (logits); mirrors ``F.binary_cross_entropy_with_logits``.
+
+    The same loss as :func:`binary_cross_entropy` of ``sigmoid(z)``, computed from the
+    logit ``z`` directly so that it stays exact and finite for any ``z``::
+
+        loss_i = -w_i * (pos_weight * y_i * log(sigmoid(z_i))
+                         + (1 - y_i) * log(1 - sigmoid(z_i)))
+
+    Since ``log(1 - sigmoid(z)) = log(sigmoid(z)) - z``, this simplifies to
+    ``w_i * ((1 - y_i) * z_i - (1 + (pos_weight - 1) * y_i) * log(sigmoid(z_i)))``, and
+    ``log(sigmoid(z)) = -log(1 + exp(-z))`` is computed without overflow.
+
+    Parameters
+    ----------
+    input : Tensor, any shape, floating point
+        Logits: any real numbers.
+    target : Tensor, the same shape and dtype, values in [0, 1]
+    weight : Tensor, optional
+        Rescales each element's loss; broadcasts to the input's shape.
+    reduction : {"mean", "sum", "none"}
+    pos_weight : Tensor, optional
+        Weight of the positive term, one per class along the last dimension (for example
+        ``negatives / positives`` on an imbalanced set); broadcasts to the input's shape.
+
+    Examples
+    --------
+    >>> binary_cross_entropy_with_logits([1000.0, -1000.0], [1.0, 1.0], reduction="none")
+    tensor([   0., 1000.])
+    """
+    input = validation.as_float_tensor(input, "input")
+    target = validation.as_float_tensor(target, "target")
+    validation.check_same_shape(input, target, "input", "target")
+    validation.check_same_dtype(input, target, "input", "target")
+    validation.check_in_range(target, "target", 0.0, 1.0)
+    weight = _optional_weight(weight, input, "weight")
+    pos_weight = _optional_weight(pos_weight, input, "pos_weight")
+    validation.check_reduction(reduction)
+
+    log_p = _log_sigmoid(input)
+    if pos_weight is None:
+        losses = (1 - target) * input - log_p
+    else:
+        losses = (1 - target) * input - (1 + (pos_weight - 1) * target) * log_p
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def _check_plus_minus_one(target: torch.Tensor) -> None:
+    """Raise ``ValueError`` unless every label is -1 or +1 (``|y|`` is 1 everywhere)."""
+    if target.dtype == torch.bool:
+        raise ValueError("target must hold the labels -1 and +1, got booleans")
+    if target.numel() == 0:
+        return
+    smallest, largest = torch.aminmax(target.abs())
+    if smallest != 1 or largest != 1:
+        raise ValueError(
+            f"target must hold the labels -1 and +1, got values {target.unique().tolist()[:5]}; "
+            f"for 0/1 labels use 2 * target - 1"
+        )
+
+
+def hinge_loss(
+    input: ArrayLike, target: ArrayLike, margin: float = 1.0, reduction: str = "mean"
+) -> torch.Tensor:
+    """Binary hinge loss (the SVM loss); matches ``sklearn.metrics.hinge_loss``.
+
+    With a score ``s_i`` and a label ``y_i`` of -1 or +1::
+
+        loss_i = max(0, margin - y_i * s_i)
+
+    A prediction on the right side by at least ``margin`` costs nothing; inside the
+    margin or on the wrong side the cost grows linearly.
+
+    Parameters
+    ----------
+    input : Tensor, any shape, floating point
+        Scores (decision values).
+    target : Tensor, the same shape, values -1 or +1 (integers or floats)
+        Labels. 0/1 labels are an error: convert them with ``2 * y - 1``.
+    margin : float
+    reduction : {"mean", "sum", "none"}
+
+    Examples
+    --------
+    >>> hinge_loss([2.0, 0.5, -1.0], [1, 1, 1], reduction="none")
+    tensor([0.0000, 0.5000, 2.0000])
+    """
+    input = validation.as_float_tensor(input, "input")
+    target = validation.as_tensor(target, "target")
+    validation.check_same_shape(input, target, "input", "target")
+    _check_plus_minus_one(target)
+    margin = validation.check_real(margin, "margin")
+    validation.check_reduction(reduction)
+
+    labels = target.to(input.dtype)  # exact: the values are -1 and +1
+    return _reduce(torch.relu(margin - labels * input), reduction)  # relu(x) = max(0, x)
+
+
+# --- Multi-class classification -------------------------------------------------------
+
+
+def log_softmax(logits: ArrayLike, dim: int = -1) -> torch.Tensor:
+    """Log of the softmax probabilities along ``dim``, computed without overflow.
+
+    ``log softmax(z)_c = z_c - log(sum_j exp(z_j))``. The naive formula overflows:
+    ``exp(1000)`` is ``inf`` in float32. ``torch.logsumexp`` subtracts the largest logit
+    ``m`` first, ``log sum_j exp(z_j) = m + log sum_j exp(z_j - m)``, so every exponent is
+    at most 0.
+
+    Examples
+    --------
+    >>> log_softmax([1000.0, 0.0])
+    tensor([    0., -1000.])
+    """
+    logits = validation.as_float_tensor(logits, "logits")
+    validation.check_int(dim, "dim")
+    return logits - torch.logsumexp(logits, dim=dim, keepdim=True)
+
+
+def _class_dim(input: torch.Tensor) -> int:
+    """The class dimension: 0 for one unbatched sample (C,), else 1 for (N, C, d1, ...)."""
+    if input.dim() == 0:
+        raise ValueError(
+            "input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), got a "
+            "0-d tensor"
+        )
+    return 0 if input.dim() == 1 else 1
+
+
+def _class_targets(
+    target: ArrayLike, input: torch.Tensor, class_dim: int, ignore_index: int | None
+) -> torch.Tensor:
+    """Validate class-index targets against an input of shape (C,), (N, C) or (N, C, d1, ...)."""
+    target = validation.as_tensor(target, "target")
+    if target.dtype not in (torch.int64, torch.uint8):
+        raise TypeError(
+            f"class-index targets must be int64 (or uint8), got {target.dtype}; "
+            f"convert with .long()"
+        )
+    expected = input.shape[:class_dim] + input.shape[class_dim + 1 :]
+    if target.shape != expected:
+        raise ValueError(
+            f"input of shape {tuple(input.shape)} needs class-index targets of shape "
+            f"{tuple(expected)} (the input without its class dimension), "
+            f"got {tuple(target.shape)}"
+        )
+    validation.check_class_targets(target, input.shape[class_dim], ignore_index)
+    return target.long()
+
+
+def _class_weight(weight: ArrayLike | None, input: torch.Tensor, class_dim: int) -> torch.Tensor:
+    """Validate a per-class weight of shape (C,); all ones when ``weight`` is None."""
+    num_classes = input.shape[class_dim]
+    if weight is None:
+        return torch.ones(num_classes, dtype=input.dtype, device=input.device)
+    weight = validation.as_float_tensor(weight, "weight")
+    validation.check_same_dtype(input, weight, "input", "weight")
+    if weight.shape != (num_classes,):
+        raise ValueError(
+            f"weight must have one entry per class, shape ({num_classes},), "
+            f"got {tuple(weight.shape)}"
+        )
+    return weight
+
+
+def _along_class_dim(weight: torch.Tensor, class_dim: int, ndim: int) -> torch.Tensor:
+    """Reshape a (C,) weight so that it broadcasts along the class dimension of the input."""
+    shape = [1] * ndim
+    shape[class_dim] = -1
+    return weight.view(shape)
+
+
+def nll_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """Negative log-likelihood of the true class; mirrors ``torch.nn.functional.nll_loss``.
+
+    Given log-probabilities (the output of :func:`log_softmax`), pick the one of the true
+    class and negate it::
+
+        loss_i = -w[y_i] * log_probs[i, y_i]        (0 where y_i == ignore_index)
+
+    "mean" divides the sum by the total weight ``sum_i w[y_i]`` of the elements not
+    ignored, so a batch in which every target is ignored gives NaN (0 / 0), as in torch.
+
+    Parameters
+    ----------
+    input : Tensor (C,), (N, C) or (N, C, d1, ..., dk), floating point
+        Log-probabilities.
+    target : Tensor (), (N,) or (N, d1, ..., dk), int64
+        Class indices in [0, C), or ``ignore_index``.
+    weight : Tensor (C,), optional
+        A weight per class (for example to count a rare class more).
+    ignore_index : int
+        Targets with this value add nothing to the loss or to the mean's denominator.
+    reduction : {"mean", "sum", "none"}
+
+    Examples
+    --------
+    >>> nll_loss(torch.log(torch.tensor([[0.5, 0.5], [0.9, 0.1]])), [0, 0])
+    tensor(0.3993)
+    """
+    log_probs = validation.as_float_tensor(input, "input")
+    class_dim = _class_dim(log_probs)
+    target = _class_targets(target, log_probs, class_dim, ignore_index)
+    weight = _class_weight(weight, log_probs, class_dim)
+    validation.check_reduction(reduction)
+
+    ignored = target == ignore_index
+    classes = target.masked_fill(ignored, 0)  # any valid class; ignored terms are zeroed
+    true_log_probs = log_probs.gather(class_dim, classes.unsqueeze(class_dim))
+    sample_weight = weight[classes].masked_fill(ignored, 0)
+    losses = -(sample_weight * true_log_probs.squeeze(class_dim)).masked_fill(ignored, 0)
+    if reduction == "mean":
+        return losses.sum() / sample_weight.sum()
+    return _reduce(losses, reduction)
+
+
+def cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> torch.Tensor:
+    """Categorical cross-entropy from logits; mirrors ``torch.nn.functional.cross_entropy``.
+
+    Softmax turns logits into probabilities; the loss is minus the log-probability given
+    to the true class. Computed as ``nll_loss(log_softmax(logits), target)``, so that it
+    stays finite for logits of +-1000 where ``log(softmax(z))`` would give ``log(0)``.
+
+    Two kinds of target:
+
+    - class indices, shape (), (N,) or (N, d1, ...), int64:
+      ``loss_i = -w[y_i] * log_softmax(z_i)[y_i]``, with ``weight`` and ``ignore_index``
+      exactly as in :func:`nll_loss`;
+    - class probabilities, the input's shape, floating point:
+      ``loss_i = -sum_c w_c * q_ic * log_softmax(z_i)_c``; "mean" divides by the number
+      of samples (the weights do not enter the denominator), as in torch.
+
+    ``label_smoothing = eps`` mixes the target with the uniform distribution:
+    ``(1 - eps) * loss + eps * (loss against uniform 1/C targets)``.
+
+    Parameters
+    ----------
+    input : Tensor (C,), (N, C) or (N, C, d1, ..., dk), floating point
+        Logits: raw scores, one per class.
+    target : Tensor
+        Class indices or class probabilities, as above.
+    weight : Tensor (C,), optional
+    ignore_index : int
+        Only for class-index targets.
+    reduction : {"mean", "sum", "none"}
+    label_smoothing : float in [0, 1]
+
+    Examples
+    --------
+    >>> cross_entropy(torch.tensor([[2.0, 0.5, 0.1]]), torch.tensor([0]))
+    tensor(0.3168)
+    >>> cross_entropy([1000.0, -1000.0], torch.tensor(1))
+    tensor(2000.)
+    """
+    logits = validation.as_float_tensor(input, "input")
+    class_dim = _class_dim(logits)
+    label_smoothing = validation.check_real(label_smoothing, "label_smoothing", 0.0, 1.0)
+    target = validation.as_tensor(target, "target")
+    log_probs = log_softmax(logits, dim=class_dim)
+    if target.is_floating_point():
+        return _cross_entropy_with_probabilities(
+            log_probs, target, weight, reduction, label_smoothing
+        )
+
+    loss = nll_loss(log_probs, target, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return loss
+    uniform_loss = _uniform_target_loss(log_probs, target, weight, ignore_index, reduction)
+    num_classes = logits.shape[class_dim]
+    return (1 - label_smoothing) * loss + (label_smoothing / num_classes) * uniform_loss
+
+
+def _uniform_target_loss(
+    log_probs: torch.Tensor,
+    target: torch.Tensor,
+    weight: ArrayLike | None,
+    ignore_index: int,
+    reduction: str,
+) -> torch.Tensor:
+    """``-sum_c w_c * log_probs_c`` per element: C times the loss against uniform targets.
+
+    Normalised as :func:`nll_loss` normalises, so that the two mix like torch's smoothing.
+    """
+    class_dim = _class_dim(log_probs)
+    weight = _class_weight(weight, log_probs, class_dim)
+    ignored = target == ignore_index
+    weighted = log_probs * _along_class_dim(weight, class_dim, log_probs.dim())
+    losses = -weighted.sum(class_dim).masked_fill(ignored, 0)
+    if reduction == "mean":
+        return losses.sum() / weight[target.masked_fill(ignored, 0)].masked_fill(ignored, 0).sum()
+    return _reduce(losses, reduction)
+
+
+def _cross_entropy_with_probabilities(
+    log_probs: torch.Tensor,
+    target: torch.Tensor,
+    weight: ArrayLike | None,
+    reduction: str,
+    label_smoothing: float,
+) -> torch.Tensor:
+    """Cross-entropy against class-probability targets of the input's shape."""
+    if target.shape != log_probs.shape:
+        raise ValueError(
+            f"class-probability targets must have the input's shape {tuple(log_probs.shape)}, "
+            f"got {tuple(target.shape)}; class-index targets must be integers (.long())"
+        )
+    validation.check_same_dtype(log_probs, target, "input", "target")
+    validation.check_in_range(target, "target (class probabilities)", 0.0, 1.0)
+    class_dim = _class_dim(log_probs)
+    weight = _class_weight(weight, log_probs, class_dim)
+    validation.check_reduction(reduction)
+
+    num_classes = log_probs.shape[class_dim]
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / num_classes
+    weighted = log_probs * target * _along_class_dim(weight, class_dim, log_probs.dim())
+    return _reduce(-weighted.sum(class_dim), reduction)
+
+
+def multi_margin_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """Multi-class hinge loss; mirrors ``torch.nn.functional.multi_margin_loss``.
+
+    The true class's score ``s_y`` should beat every other score by ``margin``; each
+    class that comes closer costs the shortfall (squared when ``p=2``)::
+
+        loss_i = sum_{c != y_i} w[y_i] * max(0, margin - s_{i,y_i} + s_{i,c}) ** p / C
+
+    Parameters
+    ----------
+    input : Tensor (N, C), or (C,) / () for one sample, floating point
+        Scores.
+    target : Tensor (N,), or () / (1,) for one sample, int64
+        Class indices in [0, C).
+    p : {1, 2}
+    margin : float
+    weight : Tensor (C,), optional
+        A weight per class, applied by each sample's true class.
+    reduction : {"mean", "sum", "none"}
+
+    Examples
+    --------
+    >>> multi_margin_loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([3]))
+    tensor(0.3250)
+    """
+    scores = validation.as_float_tensor(input, "input")
+    if scores.dim() > 2:
+        raise ValueError(f"input must have shape (N, C), (C,) or (), got {tuple(scores.shape)}")
+    target = validation.as_tensor(target, "target")
+    batch_scores = scores.reshape(1, -1) if scores.dim() < 2 else scores
+    batch_size, num_classes = batch_scores.shape
+    if target.dim() > 1 or target.numel() != batch_size:
+        raise ValueError(
+            f"input of shape {tuple(scores.shape)} needs {batch_size} class-index target(s) "
+            f"of shape ({batch_size},), got {tuple(target.shape)}"
+        )
+    classes = _class_targets(target.reshape(batch_size), batch_scores, 1, ignore_index=None)
+    validation.check_int(p, "p")
+    if p not in (1, 2):
+        raise ValueError(f"p must be 1 or 2, got {p}")
+    margin = validation.check_real(margin, "margin")
+    class_weight = None if weight is None else _class_weight(weight, batch_scores, 1)
+    validation.check_reduction(reduction)
+
+    true_scores = batch_scores.gather(1, classes.unsqueeze(1))
+    shortfalls = margin - true_scores + batch_scores
+    is_other_class = torch.ones_like(batch_scores, dtype=torch.bool)
+    is_other_class.scatter_(1, classes.unsqueeze(1), False)
+    violations = torch.where(is_other_class & (shortfalls > 0), shortfalls, 0.0) ** p
+    if class_weight is not None:
+        violations = violations * class_weight[classes].unsqueeze(1)
+    losses = violations.sum(1) / num_classes
+    return _reduce(losses.reshape(target.shape), reduction)
