@@ -10,14 +10,14 @@ import argparse
 
 import torch
 
-from benchmarks import bench_import, bench_losses
+from benchmarks import bench_fit, bench_import, bench_losses
 from benchmarks.report import format_table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--only", choices=["losses", "import"], help="run one benchmark instead of all"
+        "--only", choices=["losses", "fit", "import"], help="run one benchmark instead of all"
     )
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -28,6 +28,12 @@ def main() -> None:
             rows = [row for each in devices for row in bench_losses.run(each, pass_name)]
             print(format_table(f"Reference losses vs torch.nn.functional, {pass_name}", rows))
             print()
+    if args.only in (None, "fit"):
+        title = (
+            f"fit vs a hand-written loop ({bench_fit.EPOCHS} epochs, {bench_fit.SAMPLES} samples)"
+        )
+        print(format_table(title, bench_fit.run()))
+        print()
     if args.only in (None, "import"):
         print(format_table("Import time vs import torch (fresh interpreter)", bench_import.run()))
 

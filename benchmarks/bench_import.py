@@ -19,6 +19,7 @@ PEER = "import torch"
 OURS = {
     "import lesson_pkg": "import lesson_pkg",
     "import lesson_pkg.losses, .metrics": "import lesson_pkg.losses, lesson_pkg.metrics",
+    "import lesson_pkg.training, .data": "import lesson_pkg.training, lesson_pkg.data",
 }
 
 

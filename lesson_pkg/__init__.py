@@ -5,6 +5,10 @@ as fast as ``import torch``:
 
 - :mod:`lesson_pkg.losses`: loss functions written from tensor operations;
 - :mod:`lesson_pkg.metrics`: accuracy and the confusion matrix;
+- :mod:`lesson_pkg.training`: the training loop, ``fit`` and its ``History``;
+- :mod:`lesson_pkg.data`: seeded, download-free data sets and loaders;
+- :mod:`lesson_pkg.plots`: loss curves, loss functions, decision boundaries;
+- :mod:`lesson_pkg.progress`: progress bars and live curves, in a notebook or a terminal;
 - :mod:`lesson_pkg.validation`: the argument checks every public function shares.
 """
 
@@ -12,7 +16,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("losses", "metrics", "validation")
+_SUBMODULES = ("data", "losses", "metrics", "plots", "progress", "training", "validation")
 
 
 def __getattr__(name: str):

@@ -1,0 +1,127 @@
+"""Progress of a training run: a bar and live curves in a notebook, plain lines elsewhere.
+
+In a notebook (JupyterLab, classic Notebook, VS Code: any Jupyter kernel) the bar and
+the plot are updated in place through display handles, so they need no front-end
+extension. In a terminal, or when ``LESSON_PKG_PLAIN_OUTPUT`` is set (as the test suite
+and ``make notebooks`` do, so that stored outputs are the same on every run), each
+epoch prints one line.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lesson_pkg.training import History
+
+PLAIN_OUTPUT_VARIABLE = "LESSON_PKG_PLAIN_OUTPUT"
+BAR_REFRESH_SECONDS = 0.2
+
+
+def in_notebook() -> bool:
+    """Whether code runs in a Jupyter kernel that can show rich, updatable output."""
+    if os.environ.get(PLAIN_OUTPUT_VARIABLE):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _format_row(row: dict[str, float], epochs: int) -> str:
+    """``epoch 3/10  train_loss 0.4123  val_loss 0.5012  val_accuracy 0.8700``."""
+    values = "  ".join(
+        f"{name} {value:.4f}"
+        for name, value in row.items()
+        if name not in ("epoch", "lr", "seconds")
+    )
+    return f"epoch {row['epoch']}/{epochs}  {values}"
+
+
+class Reporter:
+    """Plain-text progress: one line per epoch, and why training stopped early."""
+
+    def __init__(self, epochs: int, steps: int, progress: bool) -> None:
+        self.epochs, self.steps, self.progress = epochs, steps, progress
+
+    def step(self, epoch: int, step: int, loss: float) -> None:
+        """Called after every optimizer step."""
+
+    def end_epoch(self, history: History) -> None:
+        """Called after every epoch, with the history so far."""
+        if self.progress:
+            print(_format_row(history.rows[-1], self.epochs))
+
+    def close(self, history: History) -> None:
+        """Called once at the end; says why training stopped early, if it did."""
+        if history.stop_reason:
+            print(history.stop_reason)
+
+
+class NotebookReporter(Reporter):
+    """A progress bar and (optionally) live curves, redrawn in place in a notebook."""
+
+    def __init__(self, epochs: int, steps: int, progress: bool, live_plot: bool) -> None:
+        from IPython.display import HTML, display
+
+        super().__init__(epochs, steps, progress)
+        self._html = HTML
+        self._last_refresh = 0.0
+        self._bar = display(HTML(""), display_id=True) if progress else None
+        self._plot = display(HTML(""), display_id=True) if live_plot else None
+        self._summary = ""
+
+    def step(self, epoch: int, step: int, loss: float) -> None:
+        now = time.monotonic()
+        if self._bar is None or now - self._last_refresh < BAR_REFRESH_SECONDS:
+            return
+        self._last_refresh = now
+        done = (epoch - 1) * self.steps + step + 1
+        total = self.epochs * self.steps
+        self._bar.update(
+            self._html(
+                f'<div style="font-family: monospace"><progress value="{done}" max="{total}" '
+                f'style="width: 260px"></progress> epoch {epoch}/{self.epochs}, '
+                f"step {step + 1}/{self.steps}, loss {loss:.4f}<br>{self._summary}</div>"
+            )
+        )
+
+    def end_epoch(self, history: History) -> None:
+        self._summary = _format_row(history.rows[-1], self.epochs)
+        if self._bar is not None:
+            self._last_refresh = 0.0
+            epoch = history.rows[-1]["epoch"]
+            self._bar.update(
+                self._html(
+                    f'<div style="font-family: monospace"><progress value="{epoch}" '
+                    f'max="{self.epochs}" style="width: 260px"></progress> {self._summary}</div>'
+                )
+            )
+        if self._plot is not None:
+            self._plot.update(_curves_as_image(history))
+
+
+def _curves_as_image(history: History):
+    """The loss and accuracy curves drawn off-screen, as an IPython PNG image."""
+    from IPython.display import Image
+    from matplotlib.figure import Figure
+
+    from lesson_pkg.plots import plot_loss_and_accuracy
+
+    figure = Figure(figsize=(6, 3.5), layout="constrained")
+    plot_loss_and_accuracy(history, ax=figure.add_subplot())
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    return Image(data=buffer.getvalue(), format="png")
+
+
+def make_reporter(epochs: int, steps: int, progress: bool, live_plot: bool) -> Reporter:
+    """The notebook reporter inside a Jupyter kernel, the plain one everywhere else."""
+    if (progress or live_plot) and in_notebook():
+        return NotebookReporter(epochs, steps, progress, live_plot)
+    return Reporter(epochs, steps, progress)

@@ -1,0 +1,492 @@
+"""The training loop: steps, epochs, evaluation, early stopping and the history of a run.
+
+Vocabulary. A *sample* is one example; a *batch* is the group of samples the model sees
+at once; a *step* (or iteration) is one update of the weights from one batch; an *epoch*
+is one pass over the whole training set, so it holds ``ceil(N / batch_size)`` steps.
+
+One step is always the same five lines::
+
+    optimizer.zero_grad()            # forget the previous step's gradients
+    outputs = model(inputs)          # forward
+    loss = loss_fn(outputs, targets) # how wrong, as one number
+    loss.backward()                  # gradient of the loss w.r.t. every weight
+    optimizer.step()                 # move every weight against its gradient
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from lesson_pkg import metrics as metric_functions
+from lesson_pkg import validation
+from lesson_pkg.progress import make_reporter
+
+__all__ = [
+    "EarlyStopping",
+    "History",
+    "evaluate",
+    "fit",
+    "steps_per_epoch",
+    "train_one_epoch",
+]
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
+StepCallback = Callable[[int, float, torch.Tensor, torch.Tensor], None]
+
+
+class TrainingDiverged(ValueError):
+    """The loss became infinite or NaN: the weights can no longer be trusted."""
+
+
+def steps_per_epoch(n_samples: int, batch_size: int, drop_last: bool = False) -> int:
+    """Number of optimizer steps (batches) in one epoch.
+
+    ``ceil(n_samples / batch_size)``: the last, shorter batch is a step too, unless
+    ``drop_last`` throws it away, which gives ``floor(n_samples / batch_size)``.
+
+    Examples
+    --------
+    >>> steps_per_epoch(10_000, 32)
+    313
+    >>> steps_per_epoch(10_000, 32, drop_last=True)
+    312
+    >>> 5 * steps_per_epoch(10_000, 32)  # steps in 5 epochs
+    1565
+    """
+    n_samples = validation.check_int(n_samples, "n_samples", minimum=0)
+    batch_size = validation.check_int(batch_size, "batch_size", minimum=1)
+    if not isinstance(drop_last, bool):
+        raise TypeError(f"drop_last must be True or False, got {drop_last!r}")
+    if drop_last:
+        return n_samples // batch_size
+    return math.ceil(n_samples / batch_size)
+
+
+def _default_device() -> torch.device:
+    """The GPU when there is one, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _check_loader(loader: Iterable, name: str) -> None:
+    """Raise unless ``loader`` is an iterable of batches with at least one batch."""
+    if not isinstance(loader, Iterable):
+        raise TypeError(
+            f"{name} must be a DataLoader (or an iterable of batches), got {type(loader).__name__}"
+        )
+    if hasattr(loader, "__len__") and len(loader) == 0:
+        raise ValueError(f"{name} is empty: it yields no batch (is the data set empty?)")
+
+
+def _unpack(batch: object, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split a batch into ``(inputs, targets)`` on ``device``."""
+    if not isinstance(batch, tuple | list) or len(batch) != 2:
+        raise TypeError(
+            "each batch must be a pair (inputs, targets), as a DataLoader over a "
+            f"TensorDataset(features, targets) gives, got {type(batch).__name__}"
+        )
+    inputs, targets = batch
+    return inputs.to(device), targets.to(device)
+
+
+def _forward(
+    model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run the model and the loss on one batch, turning shape errors into clear messages."""
+    try:
+        outputs = model(inputs)
+    except RuntimeError as error:
+        raise ValueError(
+            f"the model cannot take inputs of shape {tuple(inputs.shape)}: {error}"
+        ) from error
+    try:
+        loss = loss_fn(outputs, targets)
+    except (RuntimeError, ValueError) as error:
+        raise ValueError(
+            f"the loss cannot compare the model's outputs of shape {tuple(outputs.shape)} "
+            f"with targets of shape {tuple(targets.shape)}: {error}"
+        ) from error
+    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+        shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise ValueError(
+            f"loss_fn must return one number (a 0-d tensor; use reduction='mean'), got {shape}"
+        )
+    return outputs, loss
+
+
+def _device_of(model: torch.nn.Module) -> torch.device:
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
+
+
+def train_one_epoch(
+    model: torch.nn.Module,
+    loader: Iterable,
+    loss_fn: LossFn,
+    optimizer: torch.optim.Optimizer,
+    on_step: StepCallback | None = None,
+) -> float:
+    """Train for one pass over ``loader`` and return the epoch's mean training loss.
+
+    The mean is weighted by batch size, so a short last batch counts by its size:
+    ``sum_b loss_b * size_b / sum_b size_b``, the mean loss per sample.
+
+    Parameters
+    ----------
+    model, loader, loss_fn, optimizer
+        The batches are moved to the device of the model's parameters.
+    on_step : callable, optional
+        Called after each step with ``(step, loss, outputs, targets)`` (the step counted
+        from 0 within the epoch; ``loss`` a float; ``outputs`` detached).
+
+    Raises
+    ------
+    TrainingDiverged
+        When a batch's loss is infinite or NaN, naming the step.
+    """
+    _check_loader(loader, "loader")
+    device = _device_of(model)
+    model.train()
+    total_loss, total_samples = 0.0, 0
+    for step, batch in enumerate(loader):
+        inputs, targets = _unpack(batch, device)
+        optimizer.zero_grad()
+        outputs, loss = _forward(model, inputs, targets, loss_fn)
+        loss.backward()
+        optimizer.step()
+
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            raise TrainingDiverged(f"the loss became {loss_value} at step {step + 1}")
+        total_loss += loss_value * len(inputs)
+        total_samples += len(inputs)
+        if on_step is not None:
+            on_step(step, loss_value, outputs.detach(), targets)
+    return total_loss / total_samples
+
+
+def _default_metrics(targets: torch.Tensor) -> dict[str, MetricFn]:
+    """Accuracy for class-index targets (classification); nothing for regression."""
+    if targets.is_floating_point():
+        return {}
+    return {"accuracy": metric_functions.accuracy}
+
+
+def evaluate(
+    model: torch.nn.Module,
+    loader: Iterable,
+    loss_fn: LossFn,
+    metrics: Mapping[str, MetricFn] | None = None,
+) -> dict[str, float]:
+    """Loss and metrics of ``model`` on ``loader``, without gradients, in eval mode.
+
+    Returns ``{"loss": ..., name: ...}``: the loss is the per-sample mean over all
+    batches; each metric is computed once on all outputs and targets together. With
+    ``metrics=None``, accuracy is reported for class-index (integer) targets and no metric
+    for regression. The model's train/eval mode is restored afterwards.
+
+    Examples
+    --------
+    >>> from lesson_pkg.data import make_loader
+    >>> model = torch.nn.Linear(2, 3)
+    >>> loader = make_loader(torch.zeros(4, 2), torch.tensor([0, 1, 2, 0]), batch_size=2)
+    >>> sorted(evaluate(model, loader, torch.nn.functional.cross_entropy))
+    ['accuracy', 'loss']
+    """
+    _check_loader(loader, "loader")
+    device = _device_of(model)
+    was_training = model.training
+    model.eval()
+    total_loss, all_outputs, all_targets = 0.0, [], []
+    with torch.no_grad():
+        for batch in loader:
+            inputs, targets = _unpack(batch, device)
+            outputs, loss = _forward(model, inputs, targets, loss_fn)
+            total_loss += loss.item() * len(inputs)
+            all_outputs.append(outputs.cpu())
+            all_targets.append(targets.cpu())
+    model.train(was_training)
+    outputs, targets = torch.cat(all_outputs), torch.cat(all_targets)
+    metrics = _default_metrics(targets) if metrics is None else metrics
+    results = {"loss": total_loss / len(targets)}
+    results.update({name: float(metric(outputs, targets)) for name, metric in metrics.items()})
+    return results
+
+
+@dataclass(frozen=True)
+class EarlyStopping:
+    """Stop when ``monitor`` has not improved for ``patience`` epochs in a row.
+
+    ``mode="min"`` for losses (lower is better), ``"max"`` for accuracies. An epoch
+    improves on the best so far by more than ``min_delta``. With
+    ``restore_best_weights``, the model ends with the weights of its best epoch.
+    """
+
+    monitor: str = "val_loss"
+    mode: str = "min"
+    patience: int = 3
+    min_delta: float = 0.0
+    restore_best_weights: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {self.mode!r}")
+        validation.check_int(self.patience, "patience", minimum=1)
+        validation.check_real(self.min_delta, "min_delta", low=0.0)
+
+    def improved(self, value: float, best: float | None) -> bool:
+        """Whether ``value`` beats ``best`` by more than ``min_delta``."""
+        if best is None:
+            return True
+        if self.mode == "min":
+            return value < best - self.min_delta
+        return value > best + self.min_delta
+
+
+@dataclass
+class History:
+    """What happened during :func:`fit`: one row per epoch, and the loss of every step.
+
+    ``rows[i]`` is a dict with ``epoch`` (from 1), ``train_loss``, ``val_loss`` (with a
+    validation loader), ``train_<metric>`` and ``val_<metric>`` for each metric, ``lr``
+    and ``seconds``. ``step_losses`` holds the training loss of each step, in order;
+    ``steps_per_epoch`` lets per-step and per-epoch curves share one axis.
+    ``stop_reason`` says why training ended early (early stopping or divergence), or is
+    ``None`` when all epochs ran.
+    """
+
+    rows: list[dict[str, float]] = field(default_factory=list)
+    step_losses: list[float] = field(default_factory=list)
+    steps_per_epoch: int = 0
+    stop_reason: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names, in the order of the first row."""
+        return list(self.rows[0]) if self.rows else []
+
+    def column(self, name: str) -> list[float]:
+        """All epochs' values of one column."""
+        self._check_column(name)
+        return [row[name] for row in self.rows]
+
+    def _check_column(self, name: str) -> None:
+        if not self.rows:
+            raise ValueError("the history is empty: no epoch has finished")
+        if name not in self.rows[0]:
+            raise ValueError(f"unknown column {name!r}; the history has {self.columns}")
+
+    def best_epoch(self, column: str = "val_loss", mode: str = "min") -> int:
+        """The epoch (counted from 1) with the lowest (``mode="min"``) or highest value.
+
+        Ties go to the earliest epoch.
+        """
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        values = self.column(column)
+        best = min(values) if mode == "min" else max(values)
+        return self.rows[values.index(best)]["epoch"]
+
+    def to_dict(self) -> dict[str, list[float]]:
+        """The per-epoch table as ``{column: [value per epoch]}``."""
+        return {name: self.column(name) for name in self.columns}
+
+    def to_csv(self, path: str | Path | None = None) -> str:
+        """The per-epoch table as CSV text, also written to ``path`` when given."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({name: repr(value) for name, value in row.items()} for row in self.rows)
+        text = buffer.getvalue()
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    @classmethod
+    def from_csv(cls, source: str | Path) -> History:
+        """Read back a table written by :meth:`to_csv`, from a path or from CSV text."""
+        text = (
+            Path(source).read_text() if isinstance(source, Path) or "\n" not in source else source
+        )
+        rows = [
+            {name: (int(value) if name == "epoch" else float(value)) for name, value in row.items()}
+            for row in csv.DictReader(io.StringIO(text))
+        ]
+        return cls(rows=rows)
+
+    def plot(self, ax=None):
+        """Loss (and the first metric, on a second axis) against the epoch; returns the axes."""
+        from lesson_pkg import plots
+
+        return plots.plot_loss_and_accuracy(self, ax=ax)
+
+
+def _columns(has_validation: bool, metric_names: Iterable[str]) -> list[str]:
+    """The columns every row of the history will have, known before training starts."""
+    splits = ["train", "val"] if has_validation else ["train"]
+    columns = ["epoch"]
+    for split in splits:
+        columns += [f"{split}_loss"] + [f"{split}_{name}" for name in metric_names]
+    return [*columns, "lr", "seconds"]
+
+
+def _peek_targets(loader: Iterable) -> torch.Tensor:
+    """The targets of the first batch, to tell classification from regression."""
+    return _unpack(next(iter(loader)), torch.device("cpu"))[1]
+
+
+def fit(
+    model: torch.nn.Module,
+    train_loader: Iterable,
+    loss_fn: LossFn,
+    optimizer: torch.optim.Optimizer,
+    epochs: int,
+    val_loader: Iterable | None = None,
+    *,
+    metrics: Mapping[str, MetricFn] | None = None,
+    early_stopping: EarlyStopping | None = None,
+    seed: int | None = None,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    live_plot: bool = False,
+) -> History:
+    """Train ``model`` for ``epochs`` epochs and return the :class:`History` of the run.
+
+    Each epoch runs :func:`train_one_epoch`, then :func:`evaluate` on ``val_loader``.
+    Training metrics are computed on the outputs seen during the epoch (the weights
+    change as it goes, so they lag the end-of-epoch validation metrics a little).
+
+    Parameters
+    ----------
+    model, train_loader, loss_fn, optimizer
+        ``loss_fn(outputs, targets)`` must return a 0-d tensor.
+    epochs : int >= 1
+        The most epochs to run; early stopping may end training sooner.
+    val_loader : optional
+        Held-out data, evaluated after every epoch (columns ``val_*``).
+    metrics : {name: fn(outputs, targets) -> float}, optional
+        By default accuracy for classification (integer targets), none for regression.
+    early_stopping : EarlyStopping, optional
+    seed : int, optional
+        Seeds torch's generator first, so that two runs with the same seed, model
+        initialisation and data give bit-identical histories.
+    device : optional
+        Where to train; by default the GPU when there is one, else the CPU. The model is
+        moved there; each batch is moved as it is used.
+    progress : bool
+        A progress bar (in a notebook) or one line per epoch (elsewhere).
+    live_plot : bool
+        In a notebook, redraw the loss and accuracy curves after every epoch.
+
+    Returns
+    -------
+    History
+        If the loss becomes infinite or NaN, training stops with a message naming the
+        epoch and step, and the history up to that point is returned.
+    """
+    _check_arguments(model, train_loader, loss_fn, optimizer, val_loader)
+    epochs = validation.check_int(epochs, "epochs", minimum=1)
+    if seed is not None:
+        torch.manual_seed(validation.check_int(seed, "seed"))
+    device = _default_device() if device is None else torch.device(device)
+    model.to(device)
+
+    metrics = _default_metrics(_peek_targets(train_loader)) if metrics is None else dict(metrics)
+    columns = _columns(val_loader is not None, metrics)
+    if early_stopping is not None and early_stopping.monitor not in columns:
+        raise ValueError(
+            f"early_stopping monitors {early_stopping.monitor!r}, which is not a column; "
+            f"the history will have {columns}"
+        )
+
+    n_steps = len(train_loader) if hasattr(train_loader, "__len__") else 0
+    history = History(steps_per_epoch=n_steps)
+    reporter = make_reporter(epochs, n_steps, progress=progress, live_plot=live_plot)
+    best_value, best_state, waited = None, None, 0
+    for epoch in range(1, epochs + 1):
+        row = _run_epoch(
+            model, train_loader, loss_fn, optimizer, val_loader, metrics, history, reporter, epoch
+        )
+        if row is None:
+            break
+        history.rows.append(row)
+        reporter.end_epoch(history)
+        if early_stopping is None:
+            continue
+        value = row[early_stopping.monitor]
+        if early_stopping.improved(value, best_value):
+            best_value, waited = value, 0
+            if early_stopping.restore_best_weights:
+                best_state = copy.deepcopy(model.state_dict())
+            continue
+        waited += 1
+        if waited >= early_stopping.patience:
+            history.stop_reason = (
+                f"early stopping after epoch {epoch}: {early_stopping.monitor} has not "
+                f"improved for {waited} epochs; the best was epoch "
+                f"{history.best_epoch(early_stopping.monitor, early_stopping.mode)}"
+            )
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    reporter.close(history)
+    return history
+
+
+def _check_arguments(model, train_loader, loss_fn, optimizer, val_loader) -> None:
+    """Type checks of :func:`fit`'s arguments, before anything runs."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
+    _check_loader(train_loader, "train_loader")
+    if val_loader is not None:
+        _check_loader(val_loader, "val_loader")
+
+
+def _run_epoch(
+    model, train_loader, loss_fn, optimizer, val_loader, metrics, history, reporter, epoch
+) -> dict[str, float] | None:
+    """One epoch of :func:`fit`: its row, or ``None`` if training diverged."""
+    started = time.perf_counter()
+    seen_outputs, seen_targets = [], []
+
+    def on_step(step: int, loss: float, outputs: torch.Tensor, targets: torch.Tensor) -> None:
+        history.step_losses.append(loss)
+        if metrics:
+            seen_outputs.append(outputs.cpu())
+            seen_targets.append(targets.cpu())
+        reporter.step(epoch, step, loss)
+
+    try:
+        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, on_step=on_step)
+    except TrainingDiverged as diverged:
+        history.stop_reason = (
+            f"training stopped in epoch {epoch}: {diverged}. The weights have blown up; "
+            f"try a lower learning rate (for example a tenth of "
+            f"{optimizer.param_groups[0]['lr']:g})"
+        )
+        return None
+    row = {"epoch": epoch, "train_loss": train_loss}
+    if metrics:
+        outputs, targets = torch.cat(seen_outputs), torch.cat(seen_targets)
+        row.update({f"train_{name}": float(fn(outputs, targets)) for name, fn in metrics.items()})
+    if val_loader is not None:
+        results = evaluate(model, val_loader, loss_fn, metrics)
+        row.update({f"val_{name}": value for name, value in results.items()})
+    row["lr"] = optimizer.param_groups[0]["lr"]
+    row["seconds"] = time.perf_counter() - started
+    return row
