@@ -339,8 +339,15 @@ def _columns(has_validation: bool, metric_names: Iterable[str]) -> list[str]:
     return [*columns, "lr", "seconds"]
 
 
-def _peek_targets(loader: Iterable) -> torch.Tensor:
-    """The targets of the first batch, to tell classification from regression."""
+def _first_target(loader: Iterable) -> torch.Tensor:
+    """A target of the data, to tell classification from regression.
+
+    Read from the loader's data set when it has one, so that the loader's shuffling
+    generator is not advanced (a seeded run then sees the same batches as a hand loop).
+    """
+    dataset = getattr(loader, "dataset", None)
+    if dataset is not None and hasattr(dataset, "__getitem__") and len(dataset):
+        return torch.as_tensor(dataset[0][1])
     return _unpack(next(iter(loader)), torch.device("cpu"))[1]
 
 
@@ -400,7 +407,7 @@ def fit(
     device = _default_device() if device is None else torch.device(device)
     model.to(device)
 
-    metrics = _default_metrics(_peek_targets(train_loader)) if metrics is None else dict(metrics)
+    metrics = _default_metrics(_first_target(train_loader)) if metrics is None else dict(metrics)
     columns = _columns(val_loader is not None, metrics)
     if early_stopping is not None and early_stopping.monitor not in columns:
         raise ValueError(

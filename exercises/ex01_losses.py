@@ -1,0 +1,95 @@
+"""Exercise 1: write the loss functions yourself.
+
+Each function below has the same name, arguments and result as its reference in
+``lesson_pkg.losses`` (and its twin in ``torch.nn.functional``). Build it from tensor
+operations (``+``, ``*``, ``.abs()``, ``torch.log``, ``torch.logsumexp``, ``.mean()``, ...);
+calling the built-in loss you are asked to write earns no points.
+
+Check one function in a notebook with ``lesson_pkg.checks.check(mse_loss)``, or grade
+the whole file with ``make grade``.
+"""
+
+import torch
+
+
+def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Mean squared error: the average of the squared differences.
+
+    ``loss_i = (input_i - target_i) ** 2``, then reduced: "mean" averages the N values,
+    "sum" adds them up, "none" returns all N of them (the shape of ``input``).
+
+    Shapes: ``input`` and ``target`` have the same shape, any shape.
+
+    Example: ``mse_loss(torch.tensor([3.0]), torch.tensor([2.0]))`` is ``tensor(1.)``.
+
+    Hint: compute the per-element losses first, then apply the reduction.
+    """
+    raise NotImplementedError("write this function: see its docstring")
+
+
+def mae_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Mean absolute error (L1 loss): the average of the absolute differences.
+
+    ``loss_i = |input_i - target_i|``, then reduced as in :func:`mse_loss`.
+
+    Example: ``mae_loss(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))`` is
+    ``tensor(1.)``.
+    """
+    raise NotImplementedError("write this function: see its docstring")
+
+
+def binary_cross_entropy(
+    input: torch.Tensor, target: torch.Tensor, reduction: str = "mean"
+) -> torch.Tensor:
+    """Binary cross-entropy of predicted probabilities ``p`` against 0/1 targets ``y``.
+
+    ``loss_i = -(y_i * log(p_i) + (1 - y_i) * log(1 - p_i))``, then reduced.
+
+    As torch does, floor each log at -100 so that ``log(0)`` costs 100, not infinity:
+    ``torch.log(p).clamp(min=-100)``.
+
+    Shapes: ``input`` (probabilities in [0, 1]) and ``target`` have the same shape.
+
+    Example: ``binary_cross_entropy(torch.tensor([0.9, 0.2]), torch.tensor([1.0, 0.0]))``
+    is ``tensor(0.1643)``.
+
+    Hint: both terms matter; the second one is what punishes a high ``p`` when ``y = 0``.
+    """
+    raise NotImplementedError("write this function: see its docstring")
+
+
+def cross_entropy(
+    input: torch.Tensor, target: torch.Tensor, ignore_index: int = -100, reduction: str = "mean"
+) -> torch.Tensor:
+    """Categorical cross-entropy from logits, with class-index targets.
+
+    ``loss_i = -log softmax(z_i)[y_i] = -z_i[y_i] + log(sum_c exp(z_i[c]))``, then reduced.
+    A target equal to ``ignore_index`` adds 0 to the loss, and "mean" divides by the number
+    of targets that are not ignored.
+
+    Shapes: ``input`` (N, C) logits; ``target`` (N,) class indices (int64) in [0, C), or
+    ``ignore_index``.
+
+    Example: ``cross_entropy(torch.tensor([[2.0, 0.5, 0.1]]), torch.tensor([0]))`` is
+    ``tensor(0.3168)``.
+
+    Hints: ``torch.log(torch.softmax(...))`` overflows for logits of 1000; use
+    ``torch.logsumexp``. Pick the true class's entry of each row with
+    ``tensor[torch.arange(N), target]`` or ``.gather``.
+    """
+    raise NotImplementedError("write this function: see its docstring")
+
+
+def hinge_loss(
+    input: torch.Tensor, target: torch.Tensor, margin: float = 1.0, reduction: str = "mean"
+) -> torch.Tensor:
+    """Binary hinge loss (the SVM loss) of scores against labels -1 / +1.
+
+    ``loss_i = max(0, margin - y_i * s_i)``, then reduced.
+
+    Shapes: ``input`` (scores) and ``target`` (labels -1 or +1) have the same shape.
+
+    Example: ``hinge_loss(torch.tensor([2.0, 0.5, -1.0]), torch.tensor([1.0, 1.0, 1.0]),
+    reduction="none")`` is ``tensor([0.0000, 0.5000, 2.0000])``.
+    """
+    raise NotImplementedError("write this function: see its docstring")

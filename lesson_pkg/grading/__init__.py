@@ -1,0 +1,1 @@
+"""The autograder: sandboxed runner, graders, reports and the command line."""

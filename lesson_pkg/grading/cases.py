@@ -1,0 +1,403 @@
+"""What the graders check: for each exercise function, cases worth points.
+
+A case is a list of calls (fixed examples from the lessons, edge cases, or inputs
+generated from a seed) and what to compare on them: the value, the gradient, that the
+inputs were left unchanged, or, for training functions, the result and the final weights
+of a seeded training run. The reference result is always computed here, in the grader's
+process, by ``lesson_pkg``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from lesson_pkg import losses, metrics, training
+from lesson_pkg.grading import execution
+
+EXERCISE_FILES = {
+    "ex01_losses": ["mse_loss", "mae_loss", "binary_cross_entropy", "cross_entropy", "hinge_loss"],
+    "ex02_epochs": ["steps_per_epoch", "train_one_epoch", "fit", "best_epoch"],
+    "ex03_accuracy": ["accuracy", "binary_accuracy", "confusion_matrix"],
+}
+FILE_OF = {function: file for file, functions in EXERCISE_FILES.items() for function in functions}
+
+Call = tuple[tuple[Any, ...], dict[str, Any]]
+
+
+def _fit_losses(model, train_loader, loss_fn, optimizer, epochs: int) -> list[float]:
+    """The reference of the simplified ``fit`` exercise: per-epoch training losses."""
+    history = training.fit(
+        model, train_loader, loss_fn, optimizer, epochs, metrics={}, progress=False, device="cpu"
+    )
+    return history.column("train_loss")
+
+
+def _best_epoch(values: list[float], mode: str = "min") -> int:
+    """The reference of the ``best_epoch`` exercise, through ``History.best_epoch``."""
+    rows = [{"epoch": index + 1, "value": value} for index, value in enumerate(values)]
+    return training.History(rows=rows).best_epoch("value", mode)
+
+
+REFERENCES: dict[str, Callable[..., Any]] = {
+    "mse_loss": losses.mse_loss,
+    "mae_loss": losses.mae_loss,
+    "binary_cross_entropy": losses.binary_cross_entropy,
+    "cross_entropy": losses.cross_entropy,
+    "hinge_loss": losses.hinge_loss,
+    "steps_per_epoch": training.steps_per_epoch,
+    "train_one_epoch": training.train_one_epoch,
+    "fit": _fit_losses,
+    "best_epoch": _best_epoch,
+    "accuracy": metrics.accuracy,
+    "binary_accuracy": metrics.binary_accuracy,
+    "confusion_matrix": metrics.confusion_matrix,
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One graded check of one function, worth ``points``.
+
+    ``check`` is "value", "gradient" (w.r.t. the first argument), "unchanged" (the
+    inputs are not mutated), "scenario_value" or "scenario_weights" (a seeded training
+    run: the returned value, or the model's final weights).
+    """
+
+    function: str
+    title: str
+    points: int
+    calls: Callable[[], list[Call]] = field(compare=False)
+    check: str = "value"
+
+    @property
+    def file(self) -> str:
+        return FILE_OF[self.function]
+
+    @property
+    def name(self) -> str:
+        """The test's display name, starting with the function it grades."""
+        return f"{self.function}: {self.title}"
+
+
+# --- Inputs -------------------------------------------------------------------------
+
+
+def _generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _pairs(seed: int, count: int, low: float = -3.0, high: float = 3.0) -> list[Call]:
+    """Same-shape (input, target) pairs of random shapes, dtypes and reductions."""
+    generator = _generator(seed)
+    calls = []
+    for index in range(count):
+        shape = tuple(torch.randint(1, 5, (index % 3 + 1,), generator=generator).tolist())
+        dtype = (torch.float32, torch.float64)[index % 2]
+        first = low + (high - low) * torch.rand(shape, generator=generator, dtype=dtype)
+        second = low + (high - low) * torch.rand(shape, generator=generator, dtype=dtype)
+        calls.append(((first, second), {"reduction": ("mean", "sum", "none")[index % 3]}))
+    return calls
+
+
+def _probabilities(seed: int, count: int) -> list[Call]:
+    calls = []
+    for (first, second), options in _pairs(seed, count, 0.0, 1.0):
+        probabilities = first.clamp(0.01, 0.99)
+        calls.append(((probabilities, (second > 0.5).to(first.dtype)), options))
+    return calls
+
+
+def _logits(seed: int, count: int, scale: float = 3.0, ignore: bool = False) -> list[Call]:
+    """(N, C) logits and (N,) class targets, optionally with ignored targets."""
+    generator = _generator(seed)
+    calls = []
+    for index in range(count):
+        batch, classes = 1 + index % 6, 2 + index % 4
+        logits = scale * (2 * torch.rand(batch, classes, generator=generator) - 1)
+        target = torch.randint(0, classes, (batch,), generator=generator)
+        options: dict[str, Any] = {"reduction": ("mean", "sum", "none")[index % 3]}
+        if ignore:
+            target[0] = -100 if index % 2 else 0
+            options["ignore_index"] = -100 if index % 2 else 0
+            if batch == 1:
+                target = torch.cat([target, torch.tensor([1])])
+                logits = torch.cat([logits, torch.randn(1, classes, generator=generator)])
+        calls.append(((logits, target), options))
+    return calls
+
+
+def _signs(seed: int, count: int) -> list[Call]:
+    calls = []
+    for (scores, labels), options in _pairs(seed, count):
+        calls.append(((scores, torch.where(labels > 0, 1.0, -1.0).to(scores.dtype)), options))
+    return calls
+
+
+def _labels_and_scores(seed: int, count: int) -> list[Call]:
+    """Untied (N, C) scores (row permutations) and (N,) labels."""
+    generator = _generator(seed)
+    calls = []
+    for index in range(count):
+        batch, classes = 1 + 3 * index, 2 + index % 4
+        scores = torch.stack([torch.randperm(classes, generator=generator) for _ in range(batch)])
+        target = torch.randint(0, classes, (batch,), generator=generator)
+        calls.append(((scores.float(), target), {}))
+    return calls
+
+
+def _as_labels(calls: list[Call]) -> list[Call]:
+    return [((scores.argmax(1), target), options) for (scores, target), options in calls]
+
+
+def _scenario(**overrides: Any) -> dict[str, Any]:
+    spec = {
+        "seed": 0,
+        "n_samples": 50,
+        "batch_size": 16,
+        "lr": 0.1,
+        "task": "regression",
+        "optimizer": "sgd",
+    }
+    return {**spec, **overrides}
+
+
+def _t(*values: float) -> torch.Tensor:
+    return torch.tensor(values)
+
+
+# --- The cases ----------------------------------------------------------------------
+
+CASES: list[Case] = [
+    # mse_loss
+    Case("mse_loss", "3.0 vs 2.0 gives 1.0", 1, lambda: [((_t(3.0), _t(2.0)), {})]),
+    Case(
+        "mse_loss",
+        "reduction 'sum' and 'none'",
+        1,
+        lambda: [
+            ((_t(1.0, 2.0, 4.0), _t(1.0, 0.0, 1.0)), {"reduction": "sum"}),
+            ((_t(1.0, 2.0, 4.0), _t(1.0, 0.0, 1.0)), {"reduction": "none"}),
+        ],
+    ),
+    Case("mse_loss", "30 generated shapes, dtypes and reductions", 2, lambda: _pairs(1, 30)),
+    Case("mse_loss", "gradients", 2, lambda: _pairs(2, 6), "gradient"),
+    Case("mse_loss", "inputs are not changed", 1, lambda: _pairs(3, 3), "unchanged"),
+    # mae_loss
+    Case(
+        "mae_loss", "1 and 2 vs 1 and 4 gives 1.0", 1, lambda: [((_t(1.0, 2.0), _t(1.0, 4.0)), {})]
+    ),
+    Case("mae_loss", "30 generated shapes, dtypes and reductions", 2, lambda: _pairs(4, 30)),
+    Case("mae_loss", "gradients", 1, lambda: _pairs(5, 6), "gradient"),
+    # binary_cross_entropy
+    Case(
+        "binary_cross_entropy",
+        "0.9 and 0.2 against 1 and 0",
+        1,
+        lambda: [((_t(0.9, 0.2), _t(1.0, 0.0)), {})],
+    ),
+    Case(
+        "binary_cross_entropy",
+        "probabilities of exactly 0 and 1 (log floored at -100)",
+        1,
+        lambda: [((_t(0.0, 1.0, 0.0, 1.0), _t(0.0, 1.0, 1.0, 0.0)), {"reduction": "none"})],
+    ),
+    Case(
+        "binary_cross_entropy",
+        "30 generated probabilities and reductions",
+        2,
+        lambda: _probabilities(6, 30),
+    ),
+    Case("binary_cross_entropy", "gradients", 2, lambda: _probabilities(7, 6), "gradient"),
+    # cross_entropy
+    Case(
+        "cross_entropy",
+        "logits [2.0, 0.5, 0.1] with label 0 give 0.3168",
+        1,
+        lambda: [((torch.tensor([[2.0, 0.5, 0.1]]), torch.tensor([0])), {})],
+    ),
+    Case("cross_entropy", "30 generated batches and reductions", 2, lambda: _logits(8, 30)),
+    Case("cross_entropy", "logits of ±1000", 2, lambda: _logits(9, 6, scale=1000.0)),
+    Case("cross_entropy", "ignore_index", 2, lambda: _logits(10, 8, ignore=True)),
+    Case("cross_entropy", "gradients", 2, lambda: _logits(11, 6), "gradient"),
+    Case("cross_entropy", "inputs are not changed", 1, lambda: _logits(12, 3), "unchanged"),
+    # hinge_loss
+    Case(
+        "hinge_loss",
+        "scores 2, 0.5, -1 with label +1",
+        1,
+        lambda: [((_t(2.0, 0.5, -1.0), _t(1.0, 1.0, 1.0)), {"reduction": "none"})],
+    ),
+    Case(
+        "hinge_loss",
+        "margins other than 1",
+        1,
+        lambda: [
+            ((_t(2.0, 0.5, -1.0), _t(1.0, -1.0, 1.0)), {"margin": 0.5}),
+            ((_t(2.0, 0.5, -1.0), _t(1.0, -1.0, 1.0)), {"margin": 2.0, "reduction": "sum"}),
+        ],
+    ),
+    Case("hinge_loss", "30 generated scores and reductions", 2, lambda: _signs(13, 30)),
+    Case("hinge_loss", "gradients", 1, lambda: _signs(14, 6), "gradient"),
+    # steps_per_epoch
+    Case(
+        "steps_per_epoch",
+        "10,000 samples at batch size 32 is 313 steps",
+        1,
+        lambda: [((10_000, 32), {})],
+    ),
+    Case(
+        "steps_per_epoch",
+        "drop_last drops the short last batch",
+        1,
+        lambda: [((10_000, 32), {"drop_last": True}), ((5, 2), {"drop_last": True})],
+    ),
+    Case(
+        "steps_per_epoch",
+        "exact multiples and sets smaller than a batch",
+        1,
+        lambda: [
+            ((64, 32), {}),
+            ((64, 32), {"drop_last": True}),
+            ((1, 32), {}),
+            ((31, 32), {"drop_last": True}),
+            ((7, 1), {}),
+        ],
+    ),
+    # train_one_epoch
+    Case(
+        "train_one_epoch",
+        "weights after one epoch of SGD",
+        2,
+        lambda: [((_scenario(),), {})],
+        "scenario_weights",
+    ),
+    Case(
+        "train_one_epoch",
+        "returns the per-sample mean loss (short last batch)",
+        2,
+        lambda: [((_scenario(),), {}), ((_scenario(n_samples=37, batch_size=8),), {})],
+        "scenario_value",
+    ),
+    Case(
+        "train_one_epoch",
+        "classification with Adam",
+        1,
+        lambda: [((_scenario(task="classification", optimizer="adam", lr=0.01),), {})],
+        "scenario_weights",
+    ),
+    # fit
+    Case(
+        "fit",
+        "per-epoch training losses over 3 epochs",
+        2,
+        lambda: [((_scenario(epochs=3),), {})],
+        "scenario_value",
+    ),
+    Case(
+        "fit",
+        "weights after 3 epochs",
+        1,
+        lambda: [((_scenario(epochs=3),), {})],
+        "scenario_weights",
+    ),
+    # best_epoch
+    Case("best_epoch", "[0.9, 0.5, 0.7] is epoch 2", 1, lambda: [(([0.9, 0.5, 0.7],), {})]),
+    Case(
+        "best_epoch",
+        "mode='max' for an accuracy",
+        1,
+        lambda: [(([0.5, 0.8, 0.9, 0.85],), {"mode": "max"})],
+    ),
+    Case(
+        "best_epoch",
+        "ties go to the earliest epoch",
+        1,
+        lambda: [(([0.6, 0.4, 0.4],), {}), (([0.6, 0.9, 0.9],), {"mode": "max"})],
+    ),
+    # accuracy
+    Case(
+        "accuracy",
+        "[1, 0, 2, 1] vs [1, 0, 2, 0] is 0.75",
+        1,
+        lambda: [((torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0])), {})],
+    ),
+    Case("accuracy", "from scores of shape (N, C)", 2, lambda: _labels_and_scores(15, 8)),
+    Case(
+        "accuracy", "10 generated label batches", 1, lambda: _as_labels(_labels_and_scores(16, 10))
+    ),
+    # binary_accuracy
+    Case(
+        "binary_accuracy",
+        "0.9, 0.4, 0.6 against 1, 0, 0",
+        1,
+        lambda: [((_t(0.9, 0.4, 0.6), torch.tensor([1, 0, 0])), {})],
+    ),
+    Case(
+        "binary_accuracy",
+        "logits with threshold 0.0",
+        1,
+        lambda: [((_t(2.0, -1.0, 0.5, -3.0), torch.tensor([1, 0, 0, 0])), {"threshold": 0.0})],
+    ),
+    Case(
+        "binary_accuracy",
+        "other thresholds",
+        1,
+        lambda: [((_t(0.9, 0.4, 0.6, 0.75), torch.tensor([1, 0, 0, 1])), {"threshold": 0.7})],
+    ),
+    # confusion_matrix
+    Case(
+        "confusion_matrix",
+        "rows are true classes, columns predictions",
+        1,
+        lambda: [
+            ((torch.tensor([1, 0]), torch.tensor([0, 0])), {"num_classes": 2}),
+            ((torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0])), {}),
+        ],
+    ),
+    Case("confusion_matrix", "from scores of shape (N, C)", 1, lambda: _labels_and_scores(17, 6)),
+    Case(
+        "confusion_matrix",
+        "8 generated label batches",
+        1,
+        lambda: [
+            ((labels, target), {"num_classes": 5})
+            for (labels, target), _ in _as_labels(_labels_and_scores(18, 8))
+            if int(max(labels.max(), target.max())) < 5
+        ],
+    ),
+]
+
+
+def cases_for(file: str | None = None, function: str | None = None) -> list[Case]:
+    """The cases of one exercise file, or of one function, in order."""
+    return [
+        case
+        for case in CASES
+        if (file is None or case.file == file) and (function is None or case.function == function)
+    ]
+
+
+def reference_result(case: Case, call: Call) -> dict[str, Any]:
+    """What the reference gives on ``call``, in the form a submission's result takes."""
+    args, kwargs = call
+    reference = REFERENCES[case.function]
+    if case.check.startswith("scenario"):
+        return execution.run_scenario(reference, args[0])
+    grad_args = [0] if case.check == "gradient" else []
+    return execution.call_function(
+        reference, case.function, list(args), kwargs, grad_args, cotangent_for(case, call)
+    )
+
+
+def cotangent_for(case: Case, call: Call) -> torch.Tensor | None:
+    """A fixed random weight per output element, to back-propagate a non-scalar result."""
+    if case.check != "gradient":
+        return None
+    args, kwargs = call
+    with torch.no_grad():
+        shape = REFERENCES[case.function](*args, **kwargs).shape
+    return torch.rand(shape, generator=_generator(99), dtype=args[0].dtype)

@@ -1,0 +1,106 @@
+"""``python -m lesson_pkg.grade``: grade a folder of exercise files and report the score.
+
+The exit status says whether grading ran (0) or could not (2: a bad argument), never
+the score: a submission that fails every test still gets a valid report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lesson_pkg.grading.plugin import GradingPlugin
+from lesson_pkg.grading.report import Report
+from lesson_pkg.grading.sandbox import CALL_SECONDS
+
+COURSE_ROOT = Path(__file__).resolve().parents[2]
+GRADERS = COURSE_ROOT / "tests" / "grading"
+
+
+def grade(
+    target: str | Path, hidden: str | Path | None = None, graders: str | Path = GRADERS
+) -> Report:
+    """Grade the exercise files in ``target`` with the graders (and hidden tests)."""
+    started = time.perf_counter()
+    plugin = GradingPlugin(Path(target), Path(hidden) if hidden else None)
+    paths = [str(graders)] + ([str(hidden)] if hidden else [])
+    arguments = [
+        *paths,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "--confcutdir",
+        str(graders),
+        "--rootdir",
+        str(graders),
+        "-c",
+        os.devnull,
+        "--no-header",
+        "-o",
+        "python_files=test_*.py grade_*.py",
+    ]
+    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the grading plugin runs
+    try:
+        with open(os.devnull, "w") as quiet, _redirect_stdout(quiet):
+            pytest.main(arguments, plugins=[plugin])
+    finally:
+        if autoload is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
+    plugin.report.execution_time = time.perf_counter() - started
+    return plugin.report
+
+
+class _redirect_stdout:
+    """pytest's own progress output is not part of the grader's report."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def __enter__(self) -> None:
+        self.saved, sys.stdout = sys.stdout, self.stream
+
+    def __exit__(self, *exc_info: object) -> None:
+        sys.stdout = self.saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lesson_pkg.grade", description=__doc__)
+    parser.add_argument(
+        "--target",
+        default="exercises",
+        help="folder holding ex01_losses.py, ... (default: exercises)",
+    )
+    parser.add_argument(
+        "--json", metavar="PATH", help="also write Gradescope's results.json to PATH"
+    )
+    parser.add_argument(
+        "--hidden", metavar="DIR", help="a folder of the instructor's hidden tests (test_*.py)"
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=CALL_SECONDS,
+        metavar="SECONDS",
+        help=f"most seconds one call may take (default: {CALL_SECONDS:g})",
+    )
+    args = parser.parse_args(argv)
+    target = Path(args.target)
+    if not target.is_dir():
+        parser.error(f"--target {target} is not a folder")
+    if args.hidden and not Path(args.hidden).is_dir():
+        parser.error(f"--hidden {args.hidden} is not a folder")
+    report = grade(target, args.hidden, call_seconds=args.time_limit)
+    print(report.table())
+    if args.json:
+        report.write_json(args.json)
+    return 0

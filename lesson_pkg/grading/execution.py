@@ -1,0 +1,203 @@
+"""Running one exercise function on given inputs, and reporting only plain data.
+
+Used inside the sandboxed worker (for grading) and in the learner's own kernel (for
+``lesson_pkg.checks``). This module imports no reference implementation: nothing here
+can hand a submission the answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+FORBIDDEN_CALL_MESSAGE = (
+    "{name} is the built-in this exercise asks you to write: implement it yourself"
+)
+
+# The torch built-ins each exercise function must not call, as (module, attribute) pairs:
+# the public function and the C binding it calls, so that a saved reference fails too.
+FORBIDDEN_BUILTINS: dict[str, list[tuple[Any, str]]] = {
+    "mse_loss": [(F, "mse_loss"), (torch._C._nn, "mse_loss")],
+    "mae_loss": [(F, "l1_loss"), (torch._C._nn, "l1_loss")],
+    "binary_cross_entropy": [
+        (F, "binary_cross_entropy"),
+        (torch._C._nn, "binary_cross_entropy"),
+        (F, "binary_cross_entropy_with_logits"),
+        (torch, "binary_cross_entropy_with_logits"),
+    ],
+    "cross_entropy": [
+        (F, "cross_entropy"),
+        (torch._C._nn, "cross_entropy_loss"),
+        (F, "nll_loss"),
+        (torch._C._nn, "nll_loss"),
+        (torch._C._nn, "nll_loss_nd"),
+        (torch._C._nn, "nll_loss2d"),
+    ],
+    "hinge_loss": [
+        (F, "hinge_embedding_loss"),
+        (torch, "hinge_embedding_loss"),
+        (F, "multi_margin_loss"),
+        (torch._C._nn, "multi_margin_loss"),
+    ],
+}
+
+
+class ForbiddenCall(RuntimeError):
+    """A submission called the built-in it is meant to implement."""
+
+
+def _blocker(name: str) -> Callable[..., Any]:
+    def blocked(*args: Any, **kwargs: Any) -> Any:
+        raise ForbiddenCall(FORBIDDEN_CALL_MESSAGE.format(name=name))
+
+    return blocked
+
+
+@contextlib.contextmanager
+def builtins_blocked(function: str) -> Iterator[None]:
+    """While inside, the torch built-ins that ``function`` must not call raise ForbiddenCall."""
+    saved = [
+        (owner, name, getattr(owner, name)) for owner, name in FORBIDDEN_BUILTINS.get(function, [])
+    ]
+    try:
+        for owner, name, _ in saved:
+            setattr(owner, name, _blocker(f"{getattr(owner, '__name__', 'torch')}.{name}"))
+        yield
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def _clone(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, list):
+        return [_clone(item) for item in value]
+    return value
+
+
+def call_function(
+    function: Callable[..., Any],
+    name: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    grad_args: list[int],
+    cotangent: torch.Tensor | None,
+) -> dict[str, Any]:
+    """Call ``function(*args, **kwargs)`` and describe what happened in plain data.
+
+    The tensors in ``args`` listed in ``grad_args`` require gradients; when given, the
+    result is back-propagated with ``cotangent`` and the gradients are returned. The
+    arguments after the call are returned too, to check that nothing was mutated.
+    """
+    inputs = [_clone(arg) for arg in args]
+    for index in grad_args:
+        inputs[index].requires_grad_(True)
+    with builtins_blocked(name):
+        result = function(*inputs, **kwargs)
+        grads = _gradients(result, inputs, grad_args, cotangent) if grad_args else []
+    return {
+        "value": _plain(result),
+        "grads": grads,
+        "args_after": [_clone(arg) for arg in inputs],
+    }
+
+
+def _gradients(
+    result: Any, inputs: list[Any], grad_args: list[int], cotangent: torch.Tensor | None
+) -> list[Any]:
+    if not isinstance(result, torch.Tensor) or result.grad_fn is None:
+        raise NotDifferentiable(
+            "your result is not differentiable (it has no grad_fn): build it from tensor "
+            "operations, without .item(), .detach(), .numpy() or Python floats"
+        )
+    result.backward(cotangent if cotangent is not None else torch.ones_like(result))
+    return [inputs[index].grad for index in grad_args]
+
+
+class NotDifferentiable(TypeError):
+    """A loss whose result autograd cannot differentiate."""
+
+
+def _plain(value: Any) -> Any:
+    """Detach tensors; everything else is passed on to the protocol as it is."""
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+# --- Training scenarios: the same model, data and optimizer on both sides -------------
+
+
+def build_scenario(
+    spec: dict[str, Any],
+) -> tuple[torch.nn.Module, Any, Callable, torch.optim.Optimizer]:
+    """A small seeded training problem from a plain description.
+
+    ``spec``: ``seed``, ``n_samples``, ``batch_size``, ``lr``, ``task`` ("regression" or
+    "classification") and ``optimizer`` ("sgd" or "adam"). The grader builds the same
+    scenario for the reference and for the submission, so their results can be compared
+    exactly.
+    """
+    generator = torch.Generator().manual_seed(spec["seed"])
+    n_samples, n_features = spec["n_samples"], 3
+    features = torch.randn(n_samples, n_features, generator=generator)
+    if spec["task"] == "regression":
+        targets = features @ torch.tensor([[1.5], [-2.0], [0.5]]) + 0.1 * torch.randn(
+            n_samples, 1, generator=generator
+        )
+        outputs, loss_fn = 1, F.mse_loss
+    else:
+        targets = (features[:, 0] + features[:, 1] > 0).long() + (features[:, 2] > 1).long()
+        outputs, loss_fn = 3, F.cross_entropy
+    torch.manual_seed(spec["seed"])
+    model = torch.nn.Sequential(
+        torch.nn.Linear(n_features, 8), torch.nn.Tanh(), torch.nn.Linear(8, outputs)
+    )
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(features, targets),
+        batch_size=spec["batch_size"],
+        shuffle=True,
+        generator=torch.Generator().manual_seed(spec["seed"] + 1),
+    )
+    if spec["optimizer"] == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"])
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=spec["lr"])
+    return model, loader, loss_fn, optimizer
+
+
+def run_scenario(function: Callable[..., Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Call a training function on a fresh scenario; return its result and final weights.
+
+    ``spec["epochs"]``, when present, is passed as the fifth argument (for ``fit``).
+    """
+    model, loader, loss_fn, optimizer = build_scenario(spec)
+    extra = [spec["epochs"]] if "epochs" in spec else []
+    result = function(model, loader, loss_fn, optimizer, *extra)
+    return {
+        "value": _plain(result),
+        "weights": [parameter.detach().clone() for parameter in model.parameters()],
+    }
+
+
+def describe_error(error: BaseException) -> dict[str, str]:
+    """An exception as plain data: its kind for the grader, and a one-line message."""
+    if isinstance(error, ForbiddenCall):
+        kind = "forbidden"
+    elif isinstance(error, NotImplementedError):
+        kind = "not_implemented"
+    elif isinstance(error, NotDifferentiable):
+        kind = "not_differentiable"
+    elif isinstance(error, MemoryError):
+        kind = "memory"
+    else:
+        kind = "exception"
+    message = f"{type(error).__name__}: {error}".strip()
+    return {"kind": kind, "message": message[:500]}

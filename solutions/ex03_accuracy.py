@@ -1,0 +1,68 @@
+"""Exercise 3: accuracy and the confusion matrix.
+
+Each function has the same name and arguments as its reference in
+``lesson_pkg.metrics`` and returns a plain Python float (the matrix: an int64 tensor).
+Calling the reference, or ``sklearn.metrics``, earns no points.
+"""
+
+import torch
+
+
+def accuracy(input: torch.Tensor, target: torch.Tensor) -> float:
+    """Fraction of correct predictions, a float in [0, 1].
+
+    ``input`` is either predicted class labels, shape (N,) of integers, or scores, shape
+    (N, C) of floats, whose largest entry in each row is the predicted class.
+    ``target`` holds the N true labels.
+
+    Example: ``accuracy(torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0]))`` is 0.75.
+
+    Hints: scores need ``argmax`` along the class dimension; a fraction is not a percent.
+    """
+    ### BEGIN SOLUTION
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    return (predicted == target).sum().item() / len(target)
+    ### END SOLUTION
+
+
+def binary_accuracy(input: torch.Tensor, target: torch.Tensor, threshold: float = 0.5) -> float:
+    """Accuracy of yes/no predictions: predict 1 where ``input > threshold``, else 0.
+
+    ``input``: probabilities (or logits, with ``threshold=0.0``); ``target``: 0/1 labels
+    of the same shape.
+
+    Example: ``binary_accuracy(torch.tensor([0.9, 0.4, 0.6]), torch.tensor([1, 0, 0]))``
+    is 2/3.
+    """
+    ### BEGIN SOLUTION
+    predicted = (input > threshold).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+    ### END SOLUTION
+
+
+def confusion_matrix(
+    input: torch.Tensor, target: torch.Tensor, num_classes: int | None = None
+) -> torch.Tensor:
+    """Counts of (true class, predicted class) pairs: a (C, C) int64 tensor.
+
+    Row ``i`` is the true class, column ``j`` the predicted one, so
+    ``matrix[i, j]`` counts the samples of class ``i`` predicted as ``j``. ``input`` holds
+    labels (N,) or scores (N, C), as in :func:`accuracy`. Without ``num_classes``, the
+    matrix has C rows for scores, and one more than the largest label otherwise.
+
+    Example: ``confusion_matrix(torch.tensor([1, 0]), torch.tensor([0, 0]))`` is
+    ``tensor([[1, 1], [0, 0]])``.
+
+    Hint: rows are the truth; mixing up rows and columns transposes the matrix.
+    """
+    ### BEGIN SOLUTION
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    if num_classes is None:
+        num_classes = (
+            input.shape[1] if input.dim() == 2 else int(max(predicted.max(), target.max())) + 1
+        )
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+    for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
+        matrix[true_class, predicted_class] += 1
+    return matrix
+    ### END SOLUTION
