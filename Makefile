@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install lab test lint bench
+.PHONY: install lab test lint bench grade exercises
 
 install: $(STAMP)
 
@@ -32,3 +32,11 @@ lint: $(STAMP)
 ## bench: the timing and memory measurements in benchmarks/ (not tests)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(ARGS)
+
+## grade: grade exercises/ (ARGS="--target DIR --json results.json --hidden DIR")
+grade: $(STAMP)
+	$(BIN)/python -m lesson_pkg.grade $(ARGS)
+
+## exercises: regenerate the stubs in exercises/ from solutions/
+exercises: $(STAMP)
+	$(BIN)/python -m lesson_pkg.grading.stubs

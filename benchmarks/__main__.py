@@ -10,14 +10,16 @@ import argparse
 
 import torch
 
-from benchmarks import bench_fit, bench_import, bench_losses
+from benchmarks import bench_fit, bench_grading, bench_import, bench_losses
 from benchmarks.report import format_table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--only", choices=["losses", "fit", "import"], help="run one benchmark instead of all"
+        "--only",
+        choices=["losses", "fit", "grading", "import"],
+        help="run one benchmark instead of all",
     )
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -33,6 +35,10 @@ def main() -> None:
             f"fit vs a hand-written loop ({bench_fit.EPOCHS} epochs, {bench_fit.SAMPLES} samples)"
         )
         print(format_table(title, bench_fit.run()))
+        print()
+    if args.only in (None, "grading"):
+        title = "Grading one submission, end to end (the peer column is the budget)"
+        print(format_table(title, bench_grading.run()))
         print()
     if args.only in (None, "import"):
         print(format_table("Import time vs import torch (fresh interpreter)", bench_import.run()))

@@ -12,22 +12,31 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from lesson_pkg.grading.plugin import GradingPlugin
 from lesson_pkg.grading.report import Report
-from lesson_pkg.grading.sandbox import CALL_SECONDS
+from lesson_pkg.grading.spawn import CALL_SECONDS, Worker, spawn_worker
 
 COURSE_ROOT = Path(__file__).resolve().parents[2]
 GRADERS = COURSE_ROOT / "tests" / "grading"
 
 
 def grade(
-    target: str | Path, hidden: str | Path | None = None, graders: str | Path = GRADERS
+    target: str | Path,
+    hidden: str | Path | None = None,
+    graders: str | Path = GRADERS,
+    call_seconds: float = CALL_SECONDS,
+    worker: Worker | None = None,
 ) -> Report:
-    """Grade the exercise files in ``target`` with the graders (and hidden tests)."""
+    """Grade the exercise files in ``target`` with the graders (and hidden tests).
+
+    Each call of a submitted function may take at most ``call_seconds``. ``worker`` is a
+    worker already started on ``target`` by :func:`spawn_worker`, if any.
+    """
+    import pytest  # imported here, with torch, after the worker has been started
+
+    from lesson_pkg.grading.plugin import GradingPlugin
+
     started = time.perf_counter()
-    plugin = GradingPlugin(Path(target), Path(hidden) if hidden else None)
+    plugin = GradingPlugin(Path(target), Path(hidden) if hidden else None, call_seconds, worker)
     paths = [str(graders)] + ([str(hidden)] if hidden else [])
     arguments = [
         *paths,
@@ -99,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--target {target} is not a folder")
     if args.hidden and not Path(args.hidden).is_dir():
         parser.error(f"--hidden {args.hidden} is not a folder")
-    report = grade(target, args.hidden, call_seconds=args.time_limit)
+    worker = spawn_worker(target)  # it imports torch while this process does the same
+    report = grade(target, args.hidden, call_seconds=args.time_limit, worker=worker)
     print(report.table())
     if args.json:
         report.write_json(args.json)

@@ -13,19 +13,23 @@ import pytest
 
 from lesson_pkg.grading.report import Report, TestResult
 from lesson_pkg.grading.sandbox import Sandbox
+from lesson_pkg.grading.spawn import Worker
 
 
 class GradingPlugin:
-    def __init__(self, target: Path, hidden: Path | None, call_seconds: float) -> None:
+    def __init__(
+        self, target: Path, hidden: Path | None, call_seconds: float, worker: Worker | None
+    ) -> None:
         self.target = target
         self.hidden = hidden.resolve() if hidden else None
         self.report = Report()
         self._results: dict[str, TestResult] = {}
         self.sandbox = Sandbox(target, call_seconds=call_seconds)
+        self._worker = worker
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): the points a grader test is worth")
-        self.sandbox.start()  # the worker imports torch while pytest collects
+        self.sandbox.start(self._worker)  # the worker imports torch while pytest collects
 
     @pytest.fixture(scope="session")
     def submission(self) -> Sandbox:

@@ -12,8 +12,6 @@ import os
 import secrets
 import select
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -22,10 +20,10 @@ import torch
 
 from lesson_pkg.grading import protocol
 from lesson_pkg.grading.engine import Outcome
+from lesson_pkg.grading.spawn import CALL_SECONDS, MEMORY_BYTES, Worker, spawn_worker
 
 STARTUP_SECONDS = 120.0
-CALL_SECONDS = 10.0
-MEMORY_BYTES = 2 * 1024**3
+FATAL_FAILURES_PER_FUNCTION = 2
 
 
 class Sandbox:
@@ -43,41 +41,14 @@ class Sandbox:
         self._process: subprocess.Popen | None = None
         self._imported: set[str] = set()
         self._import_errors: dict[str, str] = {}
-        self._workdir = tempfile.TemporaryDirectory(prefix="grader-worker-")
+        self._fatal: dict[str, list[str]] = {}
 
     # --- the worker's life ------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the worker now (it imports torch while the grader gets ready)."""
-        request_read, self._request_write = os.pipe()
-        self._reply_read, reply_write = os.pipe()
-        environment = {
-            "PATH": os.environ.get("PATH", ""),
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "LESSON_PKG_PLAIN_OUTPUT": "1",
-        }
-        self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-I",
-                "-m",
-                "lesson_pkg.grading.worker",
-                str(self.directory),
-                str(self.memory_bytes),
-                str(request_read),
-                str(reply_write),
-            ],
-            pass_fds=(request_read, reply_write),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=self._workdir.name,
-            env=environment,
-            start_new_session=True,
-        )
-        os.close(request_read)
-        os.close(reply_write)
+    def start(self, worker: Worker | None = None) -> None:
+        """Start the worker now (or adopt one already started by :func:`spawn_worker`)."""
+        worker = worker or spawn_worker(self.directory, self.memory_bytes)
+        self._process, self._request_write, self._reply_read = worker
         self._buffer = b""
         self._imported = set()
         self._ready = False
@@ -108,7 +79,6 @@ class Sandbox:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-        self._workdir.cleanup()
 
     # --- requests ---------------------------------------------------------------------
 
@@ -179,7 +149,16 @@ class Sandbox:
         import_error = self._ensure_imported(file)
         if import_error:
             return Outcome(ok=False, error_kind="import", error=import_error)
+        fatal = self._fatal.setdefault(message["function"], [])
+        if len(fatal) >= FATAL_FAILURES_PER_FUNCTION:  # do not restart the worker forever
+            return Outcome(
+                ok=False,
+                error_kind="skipped",
+                error=f"not run: earlier calls failed the same way ({fatal[-1]})",
+            )
         reply = self._request({**message, "file": file})
+        if reply.get("kind") in ("timeout", "died", "garbled"):
+            fatal.append(reply["message"])
         if reply["ok"]:
             result = reply.get("result")
             if isinstance(result, dict):

@@ -100,6 +100,17 @@ def _handle(request: dict[str, Any], modules: dict[str, ModuleType], directory: 
                 request["cotangent"],
             ),
         }
+    except ImportError as error:
+        if error.name in BLOCKED_MODULES or (error.name or "").split(".")[0] in BLOCKED_MODULES:
+            return {
+                "ok": False,
+                "kind": "forbidden",
+                "message": f"importing {error.name} is not allowed while grading: "
+                f"implement the function yourself",
+            }
+        if file not in modules:
+            return {"ok": False, "kind": "import", "message": _import_error(error, file)}
+        return {"ok": False, **execution.describe_error(error)}
     except SystemExit as error:
         return {"ok": False, "kind": "exit", "message": f"your code called exit({error.code})"}
     except BaseException as error:  # the submission may raise anything
