@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install lab test lint bench grade exercises
+.PHONY: install lab test lint bench grade exercises notebooks
 
 install: $(STAMP)
 
@@ -40,3 +40,7 @@ grade: $(STAMP)
 ## exercises: regenerate the stubs in exercises/ from solutions/
 exercises: $(STAMP)
 	$(BIN)/python -m lesson_pkg.grading.stubs
+
+## notebooks: re-execute every notebook in place (their stored outputs are what nbval checks)
+notebooks: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py

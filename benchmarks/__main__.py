@@ -10,7 +10,7 @@ import argparse
 
 import torch
 
-from benchmarks import bench_fit, bench_grading, bench_import, bench_losses
+from benchmarks import bench_fit, bench_grading, bench_import, bench_losses, bench_notebooks
 from benchmarks.report import format_table
 
 
@@ -18,7 +18,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--only",
-        choices=["losses", "fit", "grading", "import"],
+        choices=["losses", "fit", "grading", "notebooks", "import"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -39,6 +39,10 @@ def main() -> None:
     if args.only in (None, "grading"):
         title = "Grading one submission, end to end (the peer column is the budget)"
         print(format_table(title, bench_grading.run()))
+        print()
+    if args.only in (None, "notebooks"):
+        title = "The course executed headless (the peer column is the budget)"
+        print(format_table(title, bench_notebooks.run()))
         print()
     if args.only in (None, "import"):
         print(format_table("Import time vs import torch (fresh interpreter)", bench_import.run()))

@@ -9,6 +9,8 @@ as fast as ``import torch``:
 - :mod:`lesson_pkg.data`: seeded, download-free data sets and loaders;
 - :mod:`lesson_pkg.plots`: loss curves, loss functions, decision boundaries;
 - :mod:`lesson_pkg.progress`: progress bars and live curves, in a notebook or a terminal;
+- :mod:`lesson_pkg.widgets`: interactive explorers for the notebooks;
+- :mod:`lesson_pkg.checks`: ``check(my_function)`` and the set-up report;
 - :mod:`lesson_pkg.validation`: the argument checks every public function shares.
 """
 
@@ -16,7 +18,17 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("data", "losses", "metrics", "plots", "progress", "training", "validation")
+_SUBMODULES = (
+    "checks",
+    "data",
+    "losses",
+    "metrics",
+    "plots",
+    "progress",
+    "training",
+    "validation",
+    "widgets",
+)
 
 
 def __getattr__(name: str):

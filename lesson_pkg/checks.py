@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -72,3 +73,43 @@ def check(function: Callable, name: str | None = None) -> CheckResult:
         result = grade_case(case, submission)
         lines.append((result.passed, case.title, case.points, result.message))
     return CheckResult(exercise, lines)
+
+
+def _pins(extras: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(package, pinned version) for lesson_pkg's requirements and the given extras."""
+    pins = []
+    for requirement in importlib.metadata.requires("lesson-pkg") or []:
+        spec, _, marker = requirement.partition(";")
+        if marker and not any(f'extra == "{extra}"' in marker for extra in extras):
+            continue
+        name, _, version = spec.strip().partition("==")
+        pins.append((name, version))
+    return pins
+
+
+def environment_report(extras: tuple[str, ...] = ("course",)) -> str:
+    """One OK/FAIL row per required package: paste it into a bug report.
+
+    Compares each installed version with the course's pin, then names the Python
+    version and the device ``fit`` will use.
+    """
+    import platform
+
+    import torch
+
+    rows = [f"{'package':<14} {'required':<10} {'installed':<12} status"]
+    failures = 0
+    for name, required in _pins(extras):
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = "missing"
+        ok = installed.split("+")[0] == required
+        failures += not ok
+        rows.append(f"{name:<14} {required:<10} {installed:<12} {'OK' if ok else 'FAIL'}")
+    device = "cuda (" + torch.cuda.get_device_name(0) + ")" if torch.cuda.is_available() else "cpu"
+    rows += [
+        f"python {platform.python_version()}, training device: {device}",
+        "all packages OK" if failures == 0 else f"{failures} package(s) FAIL: run `make lab` again",
+    ]
+    return "\n".join(rows)

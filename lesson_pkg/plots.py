@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from lesson_pkg import losses, validation
 
@@ -29,6 +30,8 @@ __all__ = [
 ]
 
 TRAIN_COLOR, VAL_COLOR = "tab:blue", "tab:orange"
+MARKED_EPOCHS = 40
+"""Curves of at most this many epochs get a marker per epoch; longer ones are plain lines."""
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
@@ -45,6 +48,17 @@ def _metric_column(history: History) -> str | None:
     metric_columns = [name for name in history.columns if name not in skipped]
     validation_first = sorted(metric_columns, key=lambda name: not name.startswith("val_"))
     return validation_first[0] if validation_first else None
+
+
+def _epoch_axis(ax: Axes) -> None:
+    """Label the x axis "epoch", with whole-number ticks."""
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _style(marker: str, epochs: Sequence[int]) -> str:
+    """``marker`` joined by lines, or a plain line for long runs."""
+    return f"{marker}-" if len(epochs) <= MARKED_EPOCHS else "-"
 
 
 def _check_history(history: History) -> None:
@@ -75,13 +89,19 @@ def plot_loss_curves(history: History, ax: Axes | None = None, per_step: bool = 
     ax.plot(
         epochs,
         history.column("train_loss"),
-        "o-",
+        _style("o", epochs),
         color=TRAIN_COLOR,
         label="train loss (epoch mean)",
     )
     if "val_loss" in history.columns:
-        ax.plot(epochs, history.column("val_loss"), "s-", color=VAL_COLOR, label="validation loss")
-    ax.set_xlabel("epoch")
+        ax.plot(
+            epochs,
+            history.column("val_loss"),
+            _style("s", epochs),
+            color=VAL_COLOR,
+            label="validation loss",
+        )
+    _epoch_axis(ax)
     ax.set_ylabel("loss")
     ax.legend()
     ax.grid(alpha=0.3)
@@ -98,13 +118,21 @@ def plot_loss_and_accuracy(history: History, ax: Axes | None = None) -> Axes:
     ax = _axes(ax)
     epochs = history.column("epoch")
     handles = ax.plot(
-        epochs, history.column("train_loss"), "o-", color=TRAIN_COLOR, label="train loss"
+        epochs,
+        history.column("train_loss"),
+        _style("o", epochs),
+        color=TRAIN_COLOR,
+        label="train loss",
     )
     if "val_loss" in history.columns:
         handles += ax.plot(
-            epochs, history.column("val_loss"), "s-", color=VAL_COLOR, label="validation loss"
+            epochs,
+            history.column("val_loss"),
+            _style("s", epochs),
+            color=VAL_COLOR,
+            label="validation loss",
         )
-    ax.set_xlabel("epoch")
+    _epoch_axis(ax)
     ax.set_ylabel("loss")
     metric = _metric_column(history)
     if metric is not None:
@@ -115,7 +143,11 @@ def plot_loss_and_accuracy(history: History, ax: Axes | None = None) -> Axes:
             if column in history.columns:
                 label = f"{'validation' if split == 'val' else 'train'} {name}"
                 handles += right.plot(
-                    epochs, history.column(column), marker + "--", color=color, label=label
+                    epochs,
+                    history.column(column),
+                    _style(marker, epochs) + "-",
+                    color=color,
+                    label=label,
                 )
         right.set_ylabel(name)
         ax.right_ax = right
@@ -140,8 +172,9 @@ def plot_runs(
     ax = _axes(ax)
     for label, history in histories.items():
         _check_history(history)
-        ax.plot(history.column("epoch"), history.column(column), "o-", label=label)
-    ax.set_xlabel("epoch")
+        epochs = history.column("epoch")
+        ax.plot(epochs, history.column(column), _style("o", epochs), label=label)
+    _epoch_axis(ax)
     ax.set_ylabel(column.replace("_", " "))
     if log_scale:
         ax.set_yscale("log")

@@ -384,8 +384,9 @@ def fit(
         By default accuracy for classification (integer targets), none for regression.
     early_stopping : EarlyStopping, optional
     seed : int, optional
-        Seeds torch's generator first, so that two runs with the same seed, model
-        initialisation and data give bit-identical histories.
+        Seeds torch's generator and the loaders' shuffling generators first, so that two
+        runs with the same seed, model initialisation and data give bit-identical
+        histories, even when they share a loader.
     device : optional
         Where to train; by default the GPU when there is one, else the CPU. The model is
         moved there; each batch is moved as it is used.
@@ -403,7 +404,7 @@ def fit(
     _check_arguments(model, train_loader, loss_fn, optimizer, val_loader)
     epochs = validation.check_int(epochs, "epochs", minimum=1)
     if seed is not None:
-        torch.manual_seed(validation.check_int(seed, "seed"))
+        _seed_everything(validation.check_int(seed, "seed"), train_loader, val_loader)
     device = _default_device() if device is None else torch.device(device)
     model.to(device)
 
@@ -447,6 +448,15 @@ def fit(
         model.load_state_dict(best_state)
     reporter.close(history)
     return history
+
+
+def _seed_everything(seed: int, *loaders: Iterable | None) -> None:
+    """Seed torch's global generator and each loader's own shuffling generator."""
+    torch.manual_seed(seed)
+    for loader in loaders:
+        generator = getattr(loader, "generator", None)
+        if isinstance(generator, torch.Generator):
+            generator.manual_seed(seed)
 
 
 def _check_arguments(model, train_loader, loss_fn, optimizer, val_loader) -> None:

@@ -1,14 +1,6 @@
-"""Shared test settings.
-
-- matplotlib draws off-screen (Agg);
-- ``fit`` and the notebooks print plain text, not live displays, so outputs are stable;
-- Hypothesis runs derandomized (the same examples every run) in CI.
-"""
+"""Shared test settings: Hypothesis runs derandomized (the same examples every run) in CI."""
 
 import os
-
-os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("LESSON_PKG_PLAIN_OUTPUT", "1")
 
 from hypothesis import HealthCheck, settings
 

@@ -299,3 +299,24 @@ def test_fit_prints_one_line_per_epoch_outside_a_notebook(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("  ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
     assert "val_accuracy" in lines[0] and "seconds" not in lines[0]
+
+
+def test_a_seed_makes_runs_identical_even_when_they_share_a_loader():
+    train_loader, val_loader = _moons_loaders()
+    histories = []
+    for _ in range(2):
+        model = _classifier(seed=1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        histories.append(
+            training.fit(
+                model,
+                train_loader,
+                F.cross_entropy,
+                optimizer,
+                3,
+                val_loader,
+                seed=5,
+                progress=False,
+            )
+        )
+    assert histories[0].step_losses == histories[1].step_losses

@@ -1,0 +1,1 @@
+"""Maintenance scripts of the course (not part of lesson_pkg)."""
