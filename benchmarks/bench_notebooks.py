@@ -19,9 +19,9 @@ def run() -> list[Row]:
     for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         seconds, peak = execute(path, save=False, measure_memory=True)
         total += seconds
-        rows.append(Row(f"{path.stem}: seconds", seconds, COURSE_SECONDS, "course budget", 1.0))
+        rows.append(Row(f"{path.stem}: time", seconds, COURSE_SECONDS, "course budget", 1.0))
         rows.append(
             Row(f"{path.stem}: peak GiB (as seconds column)", peak / 1024**3, 1.0, "1 GiB", 1.0)
         )
-    rows.append(Row("whole course: seconds", total, COURSE_SECONDS, "budget", 1.0))
+    rows.append(Row("whole course: time", total, COURSE_SECONDS, "budget", 1.0))
     return rows

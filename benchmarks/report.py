@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Row:
-    """A measurement of ours against a peer, in seconds (lower is better)."""
+    """A measurement of ours against a peer (or a budget), lower is better; seconds by default."""
 
     name: str
     ours: float
     peer: float
     peer_name: str
     target_ratio: float
+    unit: str = "s"
 
     @property
     def ratio(self) -> float:
@@ -30,10 +31,14 @@ def format_table(title: str, rows: list[Row]) -> str:
     lines = [title, header, "-" * len(header)]
     for row in rows:
         lines.append(
-            f"{row.name:<44} {_seconds(row.ours):>10} {_seconds(row.peer):>10} "
+            f"{row.name:<44} {_value(row.ours, row.unit):>10} {_value(row.peer, row.unit):>10} "
             f"{row.ratio:>6.2f}x {row.target_ratio:>6.2f}x  {'yes' if row.within_target else 'NO'}"
         )
     return "\n".join(lines)
+
+
+def _value(value: float, unit: str) -> str:
+    return _seconds(value) if unit == "s" else f"{value:.2f} {unit}"
 
 
 def _seconds(value: float) -> str:
