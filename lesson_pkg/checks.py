@@ -1,4 +1,5 @@
-"""In-notebook checks: ``check(my_function)`` grades one function in about a second.
+"""In-notebook checks: ``check(my_function)`` grades one function in about a second, and
+``environment_report()`` says whether the set-up worked.
 
 The same cases as the autograder (:mod:`lesson_pkg.grading.cases`), run on a function
 defined in the notebook or imported from ``exercises/``. The function runs in the
