@@ -66,6 +66,29 @@ def _check_history(history: History) -> None:
         raise ValueError("the history is empty: train for at least one epoch before plotting")
 
 
+def _plot_epoch_losses(ax: Axes, history: History, train_label: str) -> list:
+    """The per-epoch training (and validation) loss on ``ax``; returns the lines drawn."""
+    epochs = history.column("epoch")
+    lines = ax.plot(
+        epochs,
+        history.column("train_loss"),
+        _style("o", epochs),
+        color=TRAIN_COLOR,
+        label=train_label,
+    )
+    if "val_loss" in history.columns:
+        lines += ax.plot(
+            epochs,
+            history.column("val_loss"),
+            _style("s", epochs),
+            color=VAL_COLOR,
+            label="validation loss",
+        )
+    _epoch_axis(ax)
+    ax.set_ylabel("loss")
+    return lines
+
+
 def plot_loss_curves(history: History, ax: Axes | None = None, per_step: bool = True) -> Axes:
     """Training loss per step and per epoch, and validation loss per epoch, on one chart.
 
@@ -85,24 +108,7 @@ def plot_loss_curves(history: History, ax: Axes | None = None, per_step: bool = 
             lw=1,
             label="train loss per step",
         )
-    epochs = history.column("epoch")
-    ax.plot(
-        epochs,
-        history.column("train_loss"),
-        _style("o", epochs),
-        color=TRAIN_COLOR,
-        label="train loss (epoch mean)",
-    )
-    if "val_loss" in history.columns:
-        ax.plot(
-            epochs,
-            history.column("val_loss"),
-            _style("s", epochs),
-            color=VAL_COLOR,
-            label="validation loss",
-        )
-    _epoch_axis(ax)
-    ax.set_ylabel("loss")
+    _plot_epoch_losses(ax, history, train_label="train loss (epoch mean)")
     ax.legend()
     ax.grid(alpha=0.3)
     return ax
@@ -117,23 +123,7 @@ def plot_loss_and_accuracy(history: History, ax: Axes | None = None) -> Axes:
     _check_history(history)
     ax = _axes(ax)
     epochs = history.column("epoch")
-    handles = ax.plot(
-        epochs,
-        history.column("train_loss"),
-        _style("o", epochs),
-        color=TRAIN_COLOR,
-        label="train loss",
-    )
-    if "val_loss" in history.columns:
-        handles += ax.plot(
-            epochs,
-            history.column("val_loss"),
-            _style("s", epochs),
-            color=VAL_COLOR,
-            label="validation loss",
-        )
-    _epoch_axis(ax)
-    ax.set_ylabel("loss")
+    handles = _plot_epoch_losses(ax, history, train_label="train loss")
     metric = _metric_column(history)
     if metric is not None:
         name = metric.removeprefix("val_").removeprefix("train_")
