@@ -21,7 +21,7 @@ def run() -> list[Row]:
         total += seconds
         rows.append(Row(f"{path.stem}: time", seconds, COURSE_SECONDS, "course budget", 1.0))
         rows.append(
-            Row(f"{path.stem}: peak GiB (as seconds column)", peak / 1024**3, 1.0, "1 GiB", 1.0)
+            Row(f"{path.stem}: kernel peak memory", peak / 1024**3, 1.0, "1 GiB", 1.0, unit="GiB")
         )
     rows.append(Row("whole course: time", total, COURSE_SECONDS, "budget", 1.0))
     return rows

@@ -17,9 +17,9 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-PEAK_MEMORY_CELL = (
-    "import resource as _resource\n"
-    "print(_resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss * 1024)"
+PEAK_MEMORY_CELL = (  # VmHWM: this process's own peak (ru_maxrss would include the parent's)
+    "with open('/proc/self/status') as _status:\n"
+    "    print(next(int(line.split()[1]) * 1024 for line in _status if line.startswith('VmHWM')))"
 )
 
 
