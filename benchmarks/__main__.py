@@ -10,7 +10,14 @@ import argparse
 
 import torch
 
-from benchmarks import bench_fit, bench_grading, bench_import, bench_losses, bench_notebooks
+from benchmarks import (
+    bench_batch,
+    bench_fit,
+    bench_grading,
+    bench_import,
+    bench_losses,
+    bench_notebooks,
+)
 from benchmarks.report import format_table
 
 
@@ -18,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--only",
-        choices=["losses", "fit", "grading", "notebooks", "import"],
+        choices=["losses", "fit", "grading", "batch", "notebooks", "import"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -39,6 +46,10 @@ def main() -> None:
     if args.only in (None, "grading"):
         title = "Grading one submission, end to end (the peer column is the budget)"
         print(format_table(title, bench_grading.run()))
+        print()
+    if args.only in (None, "batch"):
+        title = "Grading a whole class (the peer column is the budget)"
+        print(format_table(title, bench_batch.run()))
         print()
     if args.only in (None, "notebooks"):
         title = "The course executed headless (the peer column is the budget)"

@@ -4,8 +4,6 @@ Each test grades a whole submission folder through the real command line
 (``python -m lesson_pkg.grade``) and reads the Gradescope JSON it writes.
 """
 
-import ast
-import inspect
 import json
 import shutil
 import subprocess
@@ -102,33 +100,6 @@ def test_correct_solutions_written_differently_keep_full_marks(tmp_path):
     assert results["score"] == TOTAL_POINTS
 
 
-def _replace_function(source: str, name: str, replacement: str) -> str:
-    """``source`` with the top-level function ``name`` swapped for ``replacement``."""
-    tree = ast.parse(source)
-    node = next(
-        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name
-    )
-    lines = source.splitlines(keepends=True)
-    return "".join(lines[: node.lineno - 1]) + replacement + "".join(lines[node.end_lineno :])
-
-
-def _submission_with(chosen: list[mistakes.Mistake], folder: Path) -> Path:
-    """The solutions, with each chosen mistake in place of its function."""
-    folder.mkdir()
-    for file in ("ex01_losses", "ex02_epochs", "ex03_accuracy"):
-        source = (ROOT / "solutions" / f"{file}.py").read_text()
-        source = "import math\nimport torch\n" + source
-        for mistake in chosen:
-            if FILE_OF[mistake.function] == file:
-                wrong = textwrap.dedent(inspect.getsource(mistake.implementation))
-                wrong = wrong.replace(
-                    f"def {mistake.implementation.__name__}(", f"def {mistake.function}(", 1
-                )
-                source = _replace_function(source, mistake.function, wrong)
-        (folder / f"{file}.py").write_text(source)
-    return folder
-
-
 def _rounds() -> list[list[mistakes.Mistake]]:
     """Mistakes grouped so that each round holds at most one per function."""
     per_function = defaultdict(list)
@@ -144,7 +115,8 @@ def _rounds() -> list[list[mistakes.Mistake]]:
 @pytest.mark.parametrize("round_number", range(len(_rounds())))
 def test_every_classic_mistake_loses_points_and_the_message_names_it(round_number, tmp_path):
     chosen = _rounds()[round_number]
-    results, _ = grade(_submission_with(chosen, tmp_path / "submission"), tmp_path)
+    submission = mistakes.write_submission(ROOT / "solutions", chosen, tmp_path / "submission")
+    results, _ = grade(submission, tmp_path)
     assert_valid_gradescope_json(results)
     scores = scores_by_function(results)
     for mistake in chosen:

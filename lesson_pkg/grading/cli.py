@@ -96,6 +96,26 @@ def main(argv: list[str] | None = None) -> int:
         "--hidden", metavar="DIR", help="a folder of the instructor's hidden tests (test_*.py)"
     )
     parser.add_argument(
+        "--class",
+        dest="class_dir",
+        metavar="SUBMISSIONS",
+        help="grade a whole class: one sub-folder per student (needs --out)",
+    )
+    parser.add_argument(
+        "--out", metavar="DIR", help="with --class: where the gradebook, summary and reports go"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="with --class: submissions graded at once (default: every core)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="with --class: grade again students already graded in --out",
+    )
+    parser.add_argument(
         "--time-limit",
         type=float,
         default=CALL_SECONDS,
@@ -103,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         help=f"most seconds one call may take (default: {CALL_SECONDS:g})",
     )
     args = parser.parse_args(argv)
+    if args.class_dir:
+        return _grade_class(parser, args)
     target = Path(args.target)
     if not target.is_dir():
         parser.error(f"--target {target} is not a folder")
@@ -113,4 +135,30 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table())
     if args.json:
         report.write_json(args.json)
+    return 0
+
+
+def _grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from lesson_pkg.grading.batch import grade_class
+
+    if not args.out:
+        parser.error("--class needs --out DIR for the gradebook and reports")
+    if not Path(args.class_dir).is_dir():
+        parser.error(f"--class {args.class_dir} is not a folder")
+    started = time.perf_counter()
+    students = grade_class(
+        Path(args.class_dir),
+        Path(args.out),
+        Path(args.hidden) if args.hidden else None,
+        args.jobs,
+        args.force,
+        args.time_limit,
+    )
+    seconds = time.perf_counter() - started
+    graded = sum(student.status == "graded" for student in students)
+    print(
+        f"{len(students)} students ({graded} fully importable) in {seconds:.0f} s "
+        f"({seconds / len(students):.1f} s per submission): {Path(args.out) / 'gradebook.csv'}, "
+        f"{Path(args.out) / 'summary.csv'}"
+    )
     return 0

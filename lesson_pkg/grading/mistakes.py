@@ -11,11 +11,17 @@ so that its source can be written into a submission file as it is.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
+
+from lesson_pkg.grading.cases import FILE_OF
 
 
 @dataclass(frozen=True)
@@ -459,3 +465,35 @@ MISTAKES: list[Mistake] = [
 def mistakes_for(function: str) -> list[Mistake]:
     """The known mistakes of one exercise function, most common first."""
     return [mistake for mistake in MISTAKES if mistake.function == function]
+
+
+def _replace_function(source: str, name: str, replacement: str) -> str:
+    """``source`` with the top-level function ``name`` swapped for ``replacement``."""
+    tree = ast.parse(source)
+    node = next(
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name
+    )
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[: node.lineno - 1]) + replacement + "".join(lines[node.end_lineno :])
+
+
+def write_submission(solutions: Path, chosen: list[Mistake], folder: Path) -> Path:
+    """A submission folder: the solutions, with each chosen mistake in place of its function.
+
+    Used to prove that every mistake loses points, and to generate a class for the batch
+    grading benchmark.
+    """
+    files: dict[str, list[Mistake]] = {}
+    for mistake in chosen:
+        files.setdefault(FILE_OF[mistake.function], []).append(mistake)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(solutions.glob("ex*.py")):
+        source = "import math\nimport torch\n" + path.read_text()
+        for mistake in files.get(path.stem, []):
+            wrong = textwrap.dedent(inspect.getsource(mistake.implementation))
+            wrong = wrong.replace(
+                f"def {mistake.implementation.__name__}(", f"def {mistake.function}(", 1
+            )
+            source = _replace_function(source, mistake.function, wrong)
+        (folder / path.name).write_text(source)
+    return folder
