@@ -16,6 +16,7 @@ unless ``force`` is set.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import json
 import os
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lesson_pkg.grading.cases import EXERCISE_FILES
-from lesson_pkg.grading.spawn import CALL_SECONDS
+from lesson_pkg.grading.spawn import CALL_SECONDS, ForkServer
 
 RESULTS_FILE = "results.json"
 
@@ -46,6 +47,16 @@ def _status(results: dict) -> str:
     return "; ".join(problems) if problems else "graded"
 
 
+_fork_server: ForkServer | None = None
+
+
+def _start_fork_server() -> None:
+    """Pool initializer: each grading process forks its workers from its own fork server."""
+    global _fork_server
+    _fork_server = ForkServer()
+    atexit.register(_fork_server.close)
+
+
 def _grade_student(
     directory: Path, out: Path, hidden: Path | None, call_seconds: float
 ) -> StudentResult:
@@ -53,7 +64,7 @@ def _grade_student(
     from lesson_pkg.grading.cli import grade
 
     try:
-        report = grade(directory, hidden, call_seconds=call_seconds)
+        report = grade(directory, hidden, call_seconds=call_seconds, spawner=_fork_server.spawn)
     except Exception as error:  # the batch must go on, whatever one submission does
         return StudentResult(directory.name, None, f"not graded: {type(error).__name__}: {error}")
     results = report.to_gradescope()
@@ -90,7 +101,7 @@ def grade_class(
     pending = [student for student in students if student.name not in done]
     jobs = jobs or os.cpu_count() or 1
     results = dict(done)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_fork_server) as pool:
         futures = [pool.submit(_grade_student, s, out, hidden, call_seconds) for s in pending]
         for finished, future in enumerate(as_completed(futures), start=1):
             result = future.result()

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from lesson_pkg.grading.report import Report
@@ -25,18 +26,22 @@ def grade(
     graders: str | Path = GRADERS,
     call_seconds: float = CALL_SECONDS,
     worker: Worker | None = None,
+    spawner: Callable[[Path, int], Worker] = spawn_worker,
 ) -> Report:
     """Grade the exercise files in ``target`` with the graders (and hidden tests).
 
     Each call of a submitted function may take at most ``call_seconds``. ``worker`` is a
-    worker already started on ``target`` by :func:`spawn_worker`, if any.
+    worker already started on ``target``, if any; ``spawner`` starts the others
+    (:func:`spawn_worker`, or a :class:`ForkServer`'s ``spawn`` when grading a class).
     """
     import pytest  # imported here, with torch, after the worker has been started
 
     from lesson_pkg.grading.plugin import GradingPlugin
 
     started = time.perf_counter()
-    plugin = GradingPlugin(Path(target), Path(hidden) if hidden else None, call_seconds, worker)
+    plugin = GradingPlugin(
+        Path(target), Path(hidden) if hidden else None, call_seconds, worker, spawner
+    )
     paths = [str(graders)] + ([str(hidden)] if hidden else [])
     arguments = [
         *paths,

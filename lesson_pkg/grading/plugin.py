@@ -7,6 +7,7 @@ and keeps one result per test: a test that never reports counts as failed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,18 @@ from lesson_pkg.grading.spawn import Worker
 
 class GradingPlugin:
     def __init__(
-        self, target: Path, hidden: Path | None, call_seconds: float, worker: Worker | None
+        self,
+        target: Path,
+        hidden: Path | None,
+        call_seconds: float,
+        worker: Worker | None,
+        spawner: Callable[[Path, int], Worker],
     ) -> None:
         self.target = target
         self.hidden = hidden.resolve() if hidden else None
         self.report = Report()
         self._results: dict[str, TestResult] = {}
-        self.sandbox = Sandbox(target, call_seconds=call_seconds)
+        self.sandbox = Sandbox(target, call_seconds=call_seconds, spawner=spawner)
         self._worker = worker
 
     def pytest_configure(self, config: pytest.Config) -> None:

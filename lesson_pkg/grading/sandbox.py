@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 import select
-import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import torch
 
 from lesson_pkg.grading import protocol
 from lesson_pkg.grading.engine import Outcome
-from lesson_pkg.grading.spawn import CALL_SECONDS, MEMORY_BYTES, Worker, spawn_worker
+from lesson_pkg.grading.spawn import CALL_SECONDS, MEMORY_BYTES, Process, Worker, spawn_worker
 
 STARTUP_SECONDS = 120.0
 FATAL_FAILURES_PER_FUNCTION = 2
@@ -34,11 +34,13 @@ class Sandbox:
         directory: str | Path,
         call_seconds: float = CALL_SECONDS,
         memory_bytes: int = MEMORY_BYTES,
+        spawner: Callable[[Path, int], Worker] = spawn_worker,
     ) -> None:
         self.directory = Path(directory).resolve()
+        self.spawner = spawner
         self.call_seconds = call_seconds
         self.memory_bytes = memory_bytes
-        self._process: subprocess.Popen | None = None
+        self._process: Process | None = None
         self._imported: set[str] = set()
         self._import_errors: dict[str, str] = {}
         self._fatal: dict[str, list[str]] = {}
@@ -47,7 +49,7 @@ class Sandbox:
 
     def start(self, worker: Worker | None = None) -> None:
         """Start the worker now (or adopt one already started by :func:`spawn_worker`)."""
-        worker = worker or spawn_worker(self.directory, self.memory_bytes)
+        worker = worker or self.spawner(self.directory, self.memory_bytes)
         self._process, self._request_write, self._reply_read = worker
         self._buffer = b""
         self._imported = set()

@@ -1,7 +1,8 @@
 """The sandboxed worker: imports a submission and runs its functions on request.
 
 Started by :class:`lesson_pkg.grading.sandbox.Sandbox` as
-``python -I -m lesson_pkg.grading.worker SUBMISSION_DIR MEMORY_BYTES REQUEST_FD REPLY_FD``.
+``python -I -m lesson_pkg.grading.worker SUBMISSION_DIR MEMORY_BYTES REQUEST_FD REPLY_FD``,
+or forked by a fork server (``... worker --fork-server CONTROL_FD``) when a class is graded.
 It reads one JSON request per line and writes one JSON reply per line, through pipes of
 its own; the submission's prints go nowhere. The reference implementations cannot be
 imported here, and the built-ins an exercise asks for are blocked while it runs. Nothing
@@ -11,8 +12,11 @@ this process says is trusted: the grader compares and scores in its own process.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import resource
+import signal
+import socket
 import sys
 import traceback
 from pathlib import Path
@@ -119,18 +123,16 @@ def _handle(request: dict[str, Any], modules: dict[str, ModuleType], directory: 
         return {"ok": False, **execution.describe_error(error)}
 
 
-def main() -> None:
-    directory, memory, request_fd, reply_fd = (
-        Path(sys.argv[1]),
-        int(sys.argv[2]),
-        int(sys.argv[3]),
-        int(sys.argv[4]),
-    )
+def _prepare() -> None:
+    """What every worker needs before it meets a submission."""
+    _block_references()
+    import torch._dynamo  # noqa: F401  (the first optimizer imports it: 1-2 s, paid up front)
+
+
+def _serve(directory: Path, memory: int, request_fd: int, reply_fd: int) -> None:
+    """Answer requests about the submission in ``directory`` until the grader closes the pipe."""
     requests = os.fdopen(request_fd, "rb")
     replies = os.fdopen(reply_fd, "wb")
-    _block_references()
-    import torch._dynamo  # noqa: F401  (the first optimizer imports it: 1-2 s, paid before "ready")
-
     _limit_memory(memory)
     modules: dict[str, ModuleType] = {}
     replies.write(protocol.dumps({"id": "ready"}))
@@ -152,6 +154,42 @@ def main() -> None:
             )
         replies.write(data)
         replies.flush()
+
+
+def serve_forks(control_fd: int) -> None:
+    """A fork server: prepared once, it forks one fresh worker per submission.
+
+    Each request on the control socket carries a submission folder, a memory allowance and
+    the worker's two pipe ends; the reply is the new worker's pid. Forking a prepared
+    process saves every worker the seconds of importing torch.
+    """
+    control = socket.socket(fileno=control_fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # exited workers are reaped by the kernel
+    _prepare()
+    while True:
+        message, descriptors, _, _ = socket.recv_fds(control, 4096, 2)
+        if not message:
+            return  # the grader has gone
+        request = json.loads(message)
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            os.setsid()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _serve(Path(request["directory"]), request["memory"], *descriptors)
+            os._exit(0)
+        for descriptor in descriptors:
+            os.close(descriptor)
+        control.sendall(json.dumps({"pid": pid}).encode())
+
+
+def main() -> None:
+    if sys.argv[1] == "--fork-server":
+        serve_forks(int(sys.argv[2]))
+        return
+    directory, memory, request_fd, reply_fd = sys.argv[1:5]
+    _prepare()
+    _serve(Path(directory), int(memory), int(request_fd), int(reply_fd))
 
 
 if __name__ == "__main__":
