@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install lab test lint bench grade exercises notebooks
+.PHONY: install lab test lint bench grade grade-class exercises notebooks student-release gradescope
 
 install: $(STAMP)
 
@@ -44,3 +44,15 @@ exercises: $(STAMP)
 ## notebooks: re-execute every notebook in place (their stored outputs are what nbval checks)
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py
+
+## grade-class: grade a class (ARGS="--class SUBMISSIONS --out RESULTS [--hidden DIR]")
+grade-class: $(STAMP)
+	$(BIN)/python -m lesson_pkg.grade $(ARGS)
+
+## student-release: the course without solutions, in dist/student (the students' template)
+student-release: $(STAMP)
+	$(BIN)/python -m lesson_pkg.grading.release student --out dist/student
+
+## gradescope: the autograder zip, dist/autograder.zip (ARGS="--hidden DIR" adds hidden tests)
+gradescope: $(STAMP)
+	$(BIN)/python -m lesson_pkg.grading.release gradescope --out dist/autograder.zip $(ARGS)
