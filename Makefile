@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install lab test lint bench grade grade-class exercises notebooks student-release gradescope
+.PHONY: install lab test lint bench grade grade-class exercises notebooks student-release gradescope html
 
 install: $(STAMP)
 
@@ -56,3 +56,7 @@ student-release: $(STAMP)
 ## gradescope: the autograder zip, dist/autograder.zip (ARGS="--hidden DIR" adds hidden tests)
 gradescope: $(STAMP)
 	$(BIN)/python -m lesson_pkg.grading.release gradescope --out dist/autograder.zip $(ARGS)
+
+## html: the executed course as a static site in dist/html (index.html in course order)
+html: $(STAMP)
+	$(BIN)/python tools/build_html.py dist/html

@@ -101,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         "--hidden", metavar="DIR", help="a folder of the instructor's hidden tests (test_*.py)"
     )
     parser.add_argument(
+        "--classroom",
+        action="store_true",
+        help="also emit GitHub Classroom's result: `result=<base64>` appended to "
+        "$GITHUB_OUTPUT when set, else printed",
+    )
+    parser.add_argument(
         "--class",
         dest="class_dir",
         metavar="SUBMISSIONS",
@@ -140,7 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table())
     if args.json:
         report.write_json(args.json)
+    if args.classroom:
+        _emit_classroom(report.to_classroom())
     return 0
+
+
+def _emit_classroom(payload: str) -> None:
+    """Hand the payload to the workflow step's outputs (or print it outside Actions)."""
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a") as handle:
+            handle.write(f"result={payload}\n")
+    else:
+        print(f"result={payload}")
 
 
 def _grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,29 @@ class Report:
                 for number, test in enumerate(self.tests, start=1)
             ],
         }
+
+    def to_classroom(self) -> str:
+        """GitHub Classroom's grading-reporter payload: base64 of a ``version: 1`` result.
+
+        One entry per test with its points, so the reporter shows points per exercise
+        rather than one all-or-nothing step.
+        """
+        payload = {
+            "version": 1,
+            "status": "pass" if self.score == self.max_score else "fail",
+            "max_score": self.max_score,
+            "tests": [
+                {
+                    "name": test.name,
+                    "status": "pass" if test.passed else "fail",
+                    "message": test.message if not test.passed else "",
+                    "score": test.score,
+                    "max_score": test.max_score,
+                }
+                for test in self.tests
+            ],
+        }
+        return base64.b64encode(json.dumps(payload).encode()).decode("ascii")
 
     def write_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_gradescope(), indent=2) + "\n")
