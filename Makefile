@@ -16,9 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,test]'
 	@touch $@
 
+# JupyterLab refuses to run as root (containers, CI) unless told it may
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 ## lab: set everything up and open the course in JupyterLab (ARGS="--no-browser --port 8899" passes options through)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
 
 ## test: set everything up and run the whole test suite (lint included)
 test: $(STAMP)

@@ -74,7 +74,7 @@ def learning_rate_explorer(epochs: int = 20) -> None:
     length = widgets.IntSlider(
         value=epochs, min=1, max=60, description="epochs", continuous_update=False
     )
-    picture = widgets.Image(format="png")
+    picture = widgets.Image(format="png", layout=widgets.Layout(width="480px"))
 
     def redraw(*_: object) -> None:
         run = _line_run(rate.value, length.value)

@@ -1,0 +1,208 @@
+"""The course as a learner meets it: `make lab`, a browser tab, and every notebook run there.
+
+JupyterLab is started by `make lab` itself (loopback only, a free port, a token) and
+driven by Playwright in Debian's Chromium, headless. Each notebook is restarted and run
+through the JupyterLab UI; the test checks that no cell shows an error, that every plot
+rendered as an image, and saves a full-page screenshot to ``artifacts/screenshots/``.
+The server is always stopped, even when a test fails.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on screen, not other tabs
+LAB_SETTINGS = {  # every cell rendered (so every plot is in the page), no news pop-up
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+}
+
+
+def _chromium() -> str:
+    """Debian's Chromium, installed with apt-get when it is missing and we may install it."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        return shutil.which("chromium")
+    if os.environ.get("CI"):
+        pytest.fail("Debian's chromium is missing and cannot be installed here")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """`make lab` on loopback with a token; yields its base URL and token, then stops it."""
+    folder = tmp_path_factory.mktemp("lab")
+    for name, settings in LAB_SETTINGS.items():
+        path = folder / "settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings))
+    port, token = _free_port(), os.urandom(16).hex()
+    arguments = (
+        f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} "
+        f"--expose-app-in-browser --LabApp.user_settings_dir={folder / 'settings'}"
+    )
+    environment = {
+        key: value for key, value in os.environ.items() if key != "LESSON_PKG_PLAIN_OUTPUT"
+    }  # the live displays, as learners see them
+    log_path = folder / "lab.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            ["make", "lab", f"ARGS={arguments}"],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=environment,
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while not re.search(rf"http://127\.0\.0\.1:{port}/lab", log_path.read_text()):
+            assert server.poll() is None, f"make lab exited:\n{log_path.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, "make lab printed no URL in 180 s"
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, lab, notebook: str):
+    url, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/tree/notebooks/{notebook}?reset&token={token}")  # a clean workspace
+    page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=90_000)
+    page.wait_for_function("() => window.jupyterapp !== undefined")
+    return page
+
+
+def _restart_and_run_all(page) -> None:
+    """Clear the stored outputs, then Kernel > Restart Kernel and Run All Cells."""
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:restart-run-all'); }")
+    page.click(".jp-Dialog .jp-mod-accept", timeout=30_000)
+    page.wait_for_function(
+        """() => {
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+        }""",
+        timeout=180_000,
+    )
+
+
+def _stored_images(path: Path) -> int:
+    notebook = nbformat.read(path, as_version=4)
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    )
+
+
+def test_make_lab_serves_the_course_page_and_the_notebook_listing(lab):
+    url, token = lab
+    with urllib.request.urlopen(f"{url}/lab?token={token}", timeout=30) as response:
+        assert response.status == 200 and "JupyterLab" in response.read().decode()
+    with urllib.request.urlopen(
+        f"{url}/api/contents/notebooks?token={token}", timeout=30
+    ) as response:
+        listing = json.loads(response.read())
+    assert sorted(item["name"] for item in listing["content"] if item["type"] == "notebook") == [
+        path.name for path in NOTEBOOKS
+    ]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_each_notebook_runs_in_the_browser_without_errors(browser, lab, notebook):
+    page = _open(browser, lab, notebook.name)
+    try:
+        _restart_and_run_all(page)
+        page.wait_for_timeout(1000)  # the last display updates
+        errors = page.locator(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+        )
+        tracebacks = page.locator(
+            ".jp-OutputArea-output .jp-RenderedText[data-mime-type="
+            '"application/vnd.jupyter.error"], .jp-OutputArea-output pre:has-text("Traceback")'
+        )
+        assert errors.count() == 0 and tracebacks.count() == 0
+        images = page.locator(".jp-RenderedImage img, .jupyter-widgets img")
+        assert images.count() >= _stored_images(notebook)
+        for index in range(images.count()):
+            assert images.nth(index).evaluate("image => image.complete && image.naturalWidth > 0")
+    finally:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{notebook.stem}.png", full_page=True)
+        page.close()
+
+
+def test_the_learning_rate_slider_redraws_the_plot(browser, lab):
+    page = _open(browser, lab, "02_loss_vs_epoch.ipynb")
+    try:
+        _restart_and_run_all(page)
+        picture = page.locator(f"{PANEL} .jupyter-widgets img").first
+        picture.wait_for(timeout=60_000)
+        before = picture.get_attribute("src")
+        handle = page.locator(f"{PANEL} .widget-slider .noUi-handle").first
+        handle.focus()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(
+            "([image, old]) => image.getAttribute('src') !== old",
+            arg=[picture.element_handle(), before],
+            timeout=60_000,
+        )
+        assert picture.get_attribute("src") != before
+    finally:
+        page.screenshot(path=SCREENSHOTS / "02_explorer_after_slider.png")
+        page.close()
