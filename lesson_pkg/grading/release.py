@@ -28,6 +28,8 @@ STUDENT_EXCLUDED = (
     "tests/grader_fixtures",
     "tests/test_grader.py",
     "tests/test_batch.py",
+    "tests/test_release.py",
+    "tests/test_delivery.py",
     "hidden",
 )
 # Never copied anywhere: what a checkout makes or caches.
