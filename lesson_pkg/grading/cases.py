@@ -381,16 +381,23 @@ def cases_for(file: str | None = None, function: str | None = None) -> list[Case
     ]
 
 
-def reference_result(case: Case, call: Call) -> dict[str, Any]:
-    """What the reference gives on ``call``, in the form a submission's result takes."""
+def run_here(case: Case, call: Call, implementation: Callable[..., Any]) -> dict[str, Any]:
+    """Run trusted ``implementation`` on ``call`` in this process, as the case checks it.
+
+    The result has the form a submission's result takes, so the two compare directly.
+    """
     args, kwargs = call
-    reference = REFERENCES[case.function]
     if case.check.startswith("scenario"):
-        return execution.run_scenario(reference, args[0])
+        return execution.run_scenario(implementation, args[0])
     grad_args = [0] if case.check == "gradient" else []
     return execution.call_function(
-        reference, case.function, list(args), kwargs, grad_args, cotangent_for(case, call)
+        implementation, case.function, list(args), kwargs, grad_args, cotangent_for(case, call)
     )
+
+
+def reference_result(case: Case, call: Call) -> dict[str, Any]:
+    """What the reference gives on ``call``."""
+    return run_here(case, call, REFERENCES[case.function])
 
 
 def cotangent_for(case: Case, call: Call) -> torch.Tensor | None:

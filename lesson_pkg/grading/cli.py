@@ -7,8 +7,8 @@ the score: a submission that fails every test still gets a valid report.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,7 +63,8 @@ def grade(
     autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the grading plugin runs
     try:
-        with open(os.devnull, "w") as quiet, _redirect_stdout(quiet):
+        # pytest's own progress output is not part of the grader's report
+        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
             pytest.main(arguments, plugins=[plugin])
     finally:
         if autoload is None:
@@ -72,19 +73,6 @@ def grade(
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
     plugin.report.execution_time = time.perf_counter() - started
     return plugin.report
-
-
-class _redirect_stdout:
-    """pytest's own progress output is not part of the grader's report."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-
-    def __enter__(self) -> None:
-        self.saved, sys.stdout = sys.stdout, self.stream
-
-    def __exit__(self, *exc_info: object) -> None:
-        sys.stdout = self.saved
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import torch
 
 from lesson_pkg.grading import execution
-from lesson_pkg.grading.cases import Call, Case, cotangent_for, reference_result
+from lesson_pkg.grading.cases import Call, Case, cotangent_for, reference_result, run_here
 from lesson_pkg.grading.mistakes import mistakes_for
 
 RTOL, ATOL = 1e-5, 1e-6
@@ -133,22 +133,12 @@ def _with_hint(case: Case, call: Call, got: dict[str, Any], problem: str) -> str
     """``problem``, and the name of the classic mistake that gives the same result."""
     for mistake in mistakes_for(case.function):
         try:
-            mistaken = _mistake_result(case, call, mistake.implementation)
+            mistaken = run_here(case, call, mistake.implementation)
         except Exception:  # a mistake may fail where the submission did not
             continue
         if _compare_outcome(case, mistaken, got, call) is None:
             return f"{problem}. Hint: {mistake.hint}"
     return problem
-
-
-def _mistake_result(case: Case, call: Call, implementation: Callable) -> dict[str, Any]:
-    args, kwargs = call
-    if case.check.startswith("scenario"):
-        return execution.run_scenario(implementation, args[0])
-    grad_args = [0] if case.check == "gradient" else []
-    return execution.call_function(
-        implementation, case.function, list(args), kwargs, grad_args, cotangent_for(case, call)
-    )
 
 
 def compare(expected: Any, got: Any, what: str) -> str | None:
