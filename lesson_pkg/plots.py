@@ -140,6 +140,8 @@ def plot_loss_and_accuracy(history: History, ax: Axes | None = None) -> Axes:
                     label=label,
                 )
         right.set_ylabel(name)
+        ax.set_zorder(right.get_zorder() + 1)  # the loss axes and its legend over the twin
+        ax.patch.set_visible(False)
         ax.right_ax = right
     ax.legend(handles=handles, loc="center right")
     ax.grid(alpha=0.3)

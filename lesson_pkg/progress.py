@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 PLAIN_OUTPUT_VARIABLE = "LESSON_PKG_PLAIN_OUTPUT"
 BAR_REFRESH_SECONDS = 0.2
+PLOT_COST_SHARE = 0.2  # the live plot may take at most this share of a run's time
 
 
 def in_notebook() -> bool:
@@ -75,6 +76,7 @@ class NotebookReporter(Reporter):
         self._bar = display(HTML(""), display_id=True) if progress else None
         self._plot = display(HTML(""), display_id=True) if live_plot else None
         self._summary = ""
+        self._next_plot, self._plotted_epochs = 0.0, 0
 
     def step(self, epoch: int, step: int, loss: float) -> None:
         now = time.monotonic()
@@ -102,8 +104,25 @@ class NotebookReporter(Reporter):
                     f'max="{self.epochs}" style="width: 260px"></progress> {self._summary}</div>'
                 )
             )
-        if self._plot is not None:
-            self._plot.update(_curves_as_image(history))
+        if self._plot is not None and time.monotonic() >= self._next_plot:
+            self._draw_plot(history)
+
+    def close(self, history: History) -> None:
+        if self._plot is not None and self._plotted_epochs < len(history.rows):
+            self._draw_plot(history)  # the last epochs, if their redraw was skipped
+        super().close(history)
+
+    def _draw_plot(self, history: History) -> None:
+        """Redraw the curves, then wait long enough that drawing stays a small cost.
+
+        Drawing takes about 0.1-0.5 s; after a draw of ``d`` seconds the next one waits
+        ``d * (1 - share) / share``, so on short epochs the plot skips a few of them.
+        """
+        started = time.monotonic()
+        self._plot.update(_curves_as_image(history))
+        finished = time.monotonic()
+        self._next_plot = finished + (finished - started) * (1 - PLOT_COST_SHARE) / PLOT_COST_SHARE
+        self._plotted_epochs = len(history.rows)
 
 
 def _curves_as_image(history: History):
@@ -113,7 +132,8 @@ def _curves_as_image(history: History):
 
     from lesson_pkg.plots import plot_loss_and_accuracy
 
-    figure = Figure(figsize=(6, 3.5), layout="constrained")
+    figure = Figure(figsize=(6, 3.5))
+    figure.subplots_adjust(left=0.1, right=0.88, bottom=0.14, top=0.96)  # no layout pass
     plot_loss_and_accuracy(history, ax=figure.add_subplot())
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)

@@ -393,7 +393,9 @@ def fit(
     progress : bool
         A progress bar (in a notebook) or one line per epoch (elsewhere).
     live_plot : bool
-        In a notebook, redraw the loss and accuracy curves after every epoch.
+        In a notebook, redraw the loss and accuracy curves after each epoch. When
+        epochs are shorter than a few drawings, some redraws are skipped so that the
+        plot costs at most a fifth of the run; the last epoch is always drawn.
 
     Returns
     -------

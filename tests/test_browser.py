@@ -1,10 +1,10 @@
 """The course as a learner meets it: `make lab`, a browser tab, and every notebook run there.
 
 JupyterLab is started by `make lab` itself (loopback only, a free port, a token) and
-driven by Playwright in Debian's Chromium, headless. Each notebook is restarted and run
-through the JupyterLab UI; the test checks that no cell shows an error, that every plot
-rendered as an image, and saves a full-page screenshot to ``artifacts/screenshots/``.
-The server is always stopped, even when a test fails.
+driven by Playwright in Debian's Chromium, headless. Each notebook is run from the top in
+a fresh kernel through the JupyterLab UI; the test checks that no cell shows an error,
+that every plot rendered as an image, and saves a full-page screenshot to
+``artifacts/screenshots/``. The server is always stopped, even when a test fails.
 """
 
 import json
@@ -20,6 +20,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -31,9 +33,10 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on screen, not other tabs
-LAB_SETTINGS = {  # every cell rendered (so every plot is in the page), no news pop-up
+LAB_SETTINGS = {  # every cell rendered (every plot in the page), no news pop-up, no saving
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 
 
@@ -64,7 +67,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """`make lab` on loopback with a token; yields its base URL and token, then stops it."""
+    """`make lab` on loopback with a token; yields its base URL and token, then stops it.
+
+    Running the course must not write to it: after the server stops, every notebook
+    file must be byte for byte what it was (a changed one is put back, and the test errs).
+    """
+    stored = {path: path.read_bytes() for path in NOTEBOOKS}
     folder = tmp_path_factory.mktemp("lab")
     for name, settings in LAB_SETTINGS.items():
         path = folder / "settings" / name
@@ -102,12 +110,14 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+        changed = [path.name for path, content in stored.items() if path.read_bytes() != content]
+        for path, content in stored.items():
+            path.write_bytes(content)
+        assert not changed, f"JupyterLab saved over the stored notebooks {changed}"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     executable = _chromium()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
@@ -126,19 +136,46 @@ def _open(browser, lab, notebook: str):
     return page
 
 
-def _restart_and_run_all(page) -> None:
-    """Clear the stored outputs, then Kernel > Restart Kernel and Run All Cells."""
+KERNEL_READY = """() => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel;
+    return kernel?.status === 'idle' && kernel?.connectionStatus === 'connected';
+}"""
+PROMPTS = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt'
+)].map(prompt => prompt.textContent.trim())"""
+RUN_SECONDS = 300  # the slowest notebook takes about 20 s here; shared CI machines are slower
+
+
+def _run_all_in_a_fresh_kernel(page) -> None:
+    """Clear the stored outputs, then Run > Run All Cells in the kernel the page started.
+
+    Each step waits for the state it needs: the new kernel connected and idle (no
+    restart: restarting a kernel that is still connecting can leave JupyterLab waiting
+    for it forever, jupyter-server issue 1265), every prompt empty after clearing, so
+    that stored prompts cannot pass for a run, and at the end the prompts [1]..[n] of a
+    run from the top in a fresh kernel, with the kernel idle again.
+    """
+    page.wait_for_function(KERNEL_READY, timeout=120_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:restart-run-all'); }")
-    page.click(".jp-Dialog .jp-mod-accept", timeout=30_000)
-    page.wait_for_function(
-        """() => {
-            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""",
-        timeout=180_000,
-    )
+    page.wait_for_function(f"() => ({PROMPTS})().every(prompt => prompt === '[ ]:')")
+    expected = [f"[{count}]:" for count in range(1, len(page.evaluate(PROMPTS)) + 1)]
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    try:
+        page.wait_for_function(
+            f"expected => JSON.stringify(({PROMPTS})()) === JSON.stringify(expected)"
+            f" && ({KERNEL_READY})()",
+            arg=expected,
+            timeout=RUN_SECONDS * 1000,
+        )
+    except PlaywrightTimeoutError:
+        pytest.fail(
+            f"the notebook did not finish in {RUN_SECONDS} s; prompts {page.evaluate(PROMPTS)}"
+        )
+
+
+def _shut_down_kernel(page) -> None:
+    """Stop the notebook's kernel, so that kernels do not pile up across the tests."""
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
 
 
 def _stored_images(path: Path) -> int:
@@ -167,7 +204,7 @@ def test_make_lab_serves_the_course_page_and_the_notebook_listing(lab):
 def test_each_notebook_runs_in_the_browser_without_errors(browser, lab, notebook):
     page = _open(browser, lab, notebook.name)
     try:
-        _restart_and_run_all(page)
+        _run_all_in_a_fresh_kernel(page)
         page.wait_for_timeout(1000)  # the last display updates
         errors = page.locator(
             '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
@@ -184,13 +221,14 @@ def test_each_notebook_runs_in_the_browser_without_errors(browser, lab, notebook
     finally:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{notebook.stem}.png", full_page=True)
+        _shut_down_kernel(page)
         page.close()
 
 
 def test_the_learning_rate_slider_redraws_the_plot(browser, lab):
     page = _open(browser, lab, "02_loss_vs_epoch.ipynb")
     try:
-        _restart_and_run_all(page)
+        _run_all_in_a_fresh_kernel(page)
         picture = page.locator(f"{PANEL} .jupyter-widgets img").first
         picture.wait_for(timeout=60_000)
         before = picture.get_attribute("src")
@@ -205,4 +243,5 @@ def test_the_learning_rate_slider_redraws_the_plot(browser, lab):
         assert picture.get_attribute("src") != before
     finally:
         page.screenshot(path=SCREENSHOTS / "02_explorer_after_slider.png")
+        _shut_down_kernel(page)
         page.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PEAK_MEMORY_CELL = (  # VmHWM: this process's own peak (ru_maxrss would include the parent's)
@@ -30,12 +31,15 @@ def execute(path: Path, save: bool = True, measure_memory: bool = False) -> tupl
     """
     os.environ["LESSON_PKG_PLAIN_OUTPUT"] = "1"
     notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)  # timestamps of an older run
     if measure_memory:
         notebook.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
     client = NotebookClient(
         notebook,
         timeout=300,
         kernel_name="python3",
+        record_timing=False,  # no timestamps: re-running an unchanged notebook changes nothing
         resources={"metadata": {"path": str(path.parent)}},
     )
     started = time.perf_counter()
@@ -45,6 +49,7 @@ def execute(path: Path, save: bool = True, measure_memory: bool = False) -> tupl
     if measure_memory:
         peak = int(notebook.cells.pop().outputs[0]["text"])
     if save:
+        CoalesceStreamsPreprocessor().preprocess(notebook, {})  # one text block, however flushed
         nbformat.write(notebook, path)
     return seconds, peak
 
