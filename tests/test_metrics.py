@@ -1,7 +1,11 @@
 """The reference metrics against ``sklearn.metrics`` on generated inputs and classic examples."""
 
+import re
+import warnings
+
 import numpy as np
 import pytest
+import sklearn.exceptions
 import sklearn.metrics
 import torch
 from hypothesis import given
@@ -102,3 +106,131 @@ def test_majority_class_predictor_scores_95_percent_on_a_95_5_split():
     always_zero = torch.zeros(100, dtype=torch.long)
     assert metrics.accuracy(always_zero, target) == 0.95
     assert metrics.confusion_matrix(always_zero, target).tolist() == [[95, 0], [5, 0]]
+
+
+SCORES_BY_NAME = {
+    "precision": (metrics.precision, sklearn.metrics.precision_score),
+    "recall": (metrics.recall, sklearn.metrics.recall_score),
+    "f1_score": (metrics.f1_score, sklearn.metrics.f1_score),
+}
+ZERO_DIVISIONS = [0.0, 1.0, float("nan")]
+
+
+def _same(ours, expected):
+    """Equal to sklearn to the last bits, NaN included."""
+    if np.isnan(expected):
+        return np.isnan(ours)
+    return ours == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def _sklearn(name, target, predicted, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sklearn.exceptions.UndefinedMetricWarning)
+        return SCORES_BY_NAME[name][1](target, predicted, **options)
+
+
+def test_precision_recall_f1_of_the_rare_class_by_hand():
+    # 8 samples, 2 positives; predicted positives at 4, 5, 6: TP 1, FP 2, FN 1
+    target = [0, 0, 0, 0, 0, 0, 1, 1]
+    predicted = [0, 0, 0, 0, 1, 1, 1, 0]
+    assert metrics.precision(predicted, target) == 1 / 3
+    assert metrics.recall(predicted, target) == 1 / 2
+    assert metrics.f1_score(predicted, target) == 2 * 1 / (2 * 1 + 2 + 1)
+    assert metrics.accuracy(predicted, target) == 5 / 8
+    # the positive class is a choice: class 0 has TP 4, FP 1, FN 2
+    assert metrics.precision(predicted, target, pos_label=0) == 4 / 5
+    assert metrics.recall(predicted, target, pos_label=0) == 4 / 6
+
+
+def test_the_majority_class_predictor_has_zero_recall_and_zero_division_precision():
+    target = torch.tensor([0] * 95 + [1] * 5)
+    always_zero = torch.zeros(100, dtype=torch.long)
+    assert metrics.recall(always_zero, target) == 0.0
+    assert metrics.precision(always_zero, target) == 0.0  # 0 / 0, as sklearn's default
+    assert metrics.precision(always_zero, target, zero_division=1.0) == 1.0
+    assert np.isnan(metrics.precision(always_zero, target, zero_division=float("nan")))
+    assert metrics.f1_score(always_zero, target) == 0.0
+    # macro: class 0 has precision 0.95, class 1 the zero_division value
+    assert metrics.precision(always_zero, target, average="macro") == 0.475
+    assert (
+        metrics.precision(always_zero, target, average="macro", zero_division=float("nan")) == 0.95
+    )
+
+
+@st.composite
+def predictions_and_targets(draw, max_classes=6):
+    """Predicted and true labels over C classes, some classes possibly absent from both."""
+    classes = draw(st.integers(2, max_classes))
+    size = draw(st.integers(1, 30))
+    labels = st.lists(st.integers(0, classes - 1), min_size=size, max_size=size)
+    return torch.tensor(draw(labels)), torch.tensor(draw(labels))
+
+
+@pytest.mark.parametrize("name", sorted(SCORES_BY_NAME))
+@given(
+    batch=predictions_and_targets(),
+    average=st.sampled_from(["macro", "weighted"]),
+    zero_division=st.sampled_from(ZERO_DIVISIONS),
+)
+def test_multiclass_averages_match_sklearn(name, batch, average, zero_division):
+    predicted, target = batch
+    expected = _sklearn(
+        name, target.numpy(), predicted.numpy(), average=average, zero_division=zero_division
+    )
+    ours = SCORES_BY_NAME[name][0](predicted, target, average=average, zero_division=zero_division)
+    assert isinstance(ours, float)
+    assert _same(ours, expected)
+
+
+@pytest.mark.parametrize("name", sorted(SCORES_BY_NAME))
+@given(
+    batch=predictions_and_targets(max_classes=2),
+    pos_label=st.sampled_from([0, 1]),
+    zero_division=st.sampled_from(ZERO_DIVISIONS),
+)
+def test_binary_scores_match_sklearn(name, batch, pos_label, zero_division):
+    predicted, target = batch
+    expected = _sklearn(
+        name, target.numpy(), predicted.numpy(), pos_label=pos_label, zero_division=zero_division
+    )
+    ours = SCORES_BY_NAME[name][0](
+        predicted, target, pos_label=pos_label, zero_division=zero_division
+    )
+    assert _same(ours, expected)
+
+
+@pytest.mark.parametrize("name", sorted(SCORES_BY_NAME))
+@given(batch=labelled_batches(), average=st.sampled_from(["macro", "weighted"]))
+def test_scores_are_read_as_their_argmax(name, batch, average):
+    scores, target, _ = batch
+    function = SCORES_BY_NAME[name][0]
+    assert function(scores, target, average=average) == function(
+        scores.argmax(1), target, average=average
+    )
+
+
+def test_binary_average_with_labels_other_than_0_and_1_follows_sklearn():
+    predicted, target = [0, 2, 2, 0], [0, 2, 0, 0]
+    assert metrics.precision(predicted, target, pos_label=2) == 0.5
+    assert _sklearn("precision", target, predicted, pos_label=2) == 0.5
+    # one class present only: the positive class is never seen, 0 / 0
+    assert metrics.recall([2, 2], [2, 2]) == _sklearn("recall", [2, 2], [2, 2]) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("options", "inputs", "error", "fragment"),
+    [
+        ({}, ([0, 1, 2], [0, 1, 1]), ValueError, "average='macro'"),
+        ({"pos_label": 1}, ([0, 2], [2, 0]), ValueError, "pos_label=1 is not a label"),
+        ({"average": "micro"}, ([0, 1], [0, 1]), ValueError, "average must be one of"),
+        ({"average": None}, ([0, 1], [0, 1]), ValueError, "average must be one of"),
+        ({"zero_division": "warn"}, ([0, 1], [0, 1]), TypeError, "zero_division"),
+        ({"zero_division": 0.5}, ([0, 1], [0, 1]), ValueError, "0.0, 1.0 or float('nan')"),
+        ({"pos_label": -1}, ([0, 1], [0, 1]), ValueError, "pos_label must be at least 0"),
+        ({}, ([0, 1, 1], [0, 1]), ValueError, "3 predictions and 2 targets"),
+    ],
+)
+@pytest.mark.parametrize("name", sorted(SCORES_BY_NAME))
+def test_precision_recall_f1_reject_bad_arguments(name, options, inputs, error, fragment):
+    with pytest.raises(error, match=re.escape(fragment)):
+        SCORES_BY_NAME[name][0](*inputs, **options)
