@@ -1,29 +1,34 @@
-"""In-notebook checks: ``check(my_function)`` grades one function in about a second, and
+"""In-notebook checks: ``check("mse_loss")`` grades one exercise in about a second, and
 ``environment_report()`` says whether the set-up worked.
 
-The same cases as the autograder (:mod:`lesson_pkg.grading.cases`), run on a function
-defined in the notebook or imported from ``exercises/``. The function runs in the
-notebook's own kernel (it is your code, checked for you), and the result is one line
-per case: pass, or what is wrong with a hint.
+The same cases as the autograder (:mod:`lesson_pkg.grading.core.cases`), run on your
+``exercises/`` file (read afresh at each call, so an edit counts without restarting the
+kernel) or on a function defined in the notebook. The function runs in the notebook's
+own kernel (it is your code, checked for you), and the result is one line per case:
+pass, or what is wrong with a hint.
 
 Example::
 
     from lesson_pkg.checks import check
 
+    check("mse_loss")            # exercises/ex01_losses.py, as saved now
+
     def mse_loss(input, target, reduction="mean"):
         ...
 
-    check(mse_loss)
+    check(mse_loss)              # a function of the notebook
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from lesson_pkg.grading.cases import FILE_OF, cases_for
-from lesson_pkg.grading.engine import InProcessSubmission, grade_case
+from lesson_pkg.grading.core.cases import FILE_OF, InProcessSubmission, cases_for
+from lesson_pkg.grading.core.engine import grade_case
 
 
 @dataclass(frozen=True)
@@ -57,23 +62,64 @@ class CheckResult:
         printer.text(str(self))
 
 
-def check(function: Callable, name: str | None = None) -> CheckResult:
-    """Grade ``function`` (an exercise, such as ``mse_loss``) on the autograder's cases.
+def find_exercises(start: Path | None = None) -> Path:
+    """The ``exercises/`` folder of the course: in ``start`` (the current folder) or above."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "exercises" / "ex01_losses.py").is_file():
+            return folder / "exercises"
+    raise FileNotFoundError(
+        f"no exercises/ folder in {start} or above: open the notebook from the course "
+        "folder, or pass your function itself: check(mse_loss)"
+    )
 
-    ``name`` is the exercise's name when the function has another one. Returns the
-    result, which prints as one line per case.
-    """
+
+def load_exercise(name: str, exercises: Path | None = None) -> Callable:
+    """Your ``name`` function from its ``exercises/`` file, read afresh from disk."""
+    path = (exercises or find_exercises()) / f"{FILE_OF[name]}.py"
+    spec = importlib.util.spec_from_file_location(f"your_{FILE_OF[name]}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    function = getattr(module, name, None)
     if not callable(function):
-        raise TypeError(f"check() takes the function itself, got {type(function).__name__}")
-    exercise = name or getattr(function, "__name__", "")
-    if exercise not in FILE_OF:
-        raise ValueError(f"{exercise!r} is not an exercise; the exercises are {sorted(FILE_OF)}")
+        raise AttributeError(f"{path} defines no function {name}")
+    return function
+
+
+def check(function: Callable | str, name: str | None = None) -> CheckResult:
+    """Grade an exercise function on the autograder's cases.
+
+    ``function`` is the exercise's name (``"mse_loss"``: your ``exercises/`` file, as it
+    is saved now) or a function; ``name`` is the exercise's name when the function has
+    another one. Returns the result, which prints as one line per case.
+    """
+    if isinstance(function, str):
+        exercise = function
+        _check_exercise(exercise)
+        function = load_exercise(exercise)
+    elif callable(function):
+        exercise = name or getattr(function, "__name__", "")
+        _check_exercise(exercise)
+    else:
+        raise TypeError(
+            f"check() takes an exercise's name or the function itself, got "
+            f"{type(function).__name__}"
+        )
     submission = InProcessSubmission({exercise: function})
     lines = []
     for case in cases_for(function=exercise):
         result = grade_case(case, submission)
-        lines.append((result.passed, case.title, case.points, result.message))
+        message = (
+            f"{result.problem}. Hint: {result.mistake.hint}" if result.mistake else result.problem
+        )
+        lines.append((result.passed, case.title, case.points, message))
     return CheckResult(exercise, lines)
+
+
+def _check_exercise(exercise: str) -> None:
+    if exercise not in FILE_OF:
+        raise ValueError(f"{exercise!r} is not an exercise; the exercises are {sorted(FILE_OF)}")
 
 
 def _pins(extras: tuple[str, ...]) -> list[tuple[str, str]]:

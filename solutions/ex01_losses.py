@@ -5,8 +5,8 @@ Each function below has the same name, arguments and result as its reference in
 operations (``+``, ``*``, ``.abs()``, ``torch.log``, ``torch.logsumexp``, ``.mean()``, ...);
 calling the built-in loss you are asked to write earns no points.
 
-Check one function in a notebook with ``lesson_pkg.checks.check(mse_loss)``, or grade
-the whole file with ``make grade``.
+Check one function in a notebook with ``check("mse_loss")`` (from ``lesson_pkg.checks``),
+or grade every exercise with ``make grade`` (``lesson grade``).
 """
 
 import torch
@@ -81,6 +81,41 @@ def binary_cross_entropy(
     ### END SOLUTION
 
 
+def binary_cross_entropy_with_logits(
+    input: torch.Tensor, target: torch.Tensor, reduction: str = "mean"
+) -> torch.Tensor:
+    """Binary cross-entropy from logits ``z`` (scores before the sigmoid), 0/1 targets ``y``.
+
+    Mathematically it is :func:`binary_cross_entropy` of ``p = sigmoid(z)``:
+    ``loss_i = -(y_i * log(sigmoid(z_i)) + (1 - y_i) * log(1 - sigmoid(z_i)))``.
+    Computed that way it breaks for large logits: in float32, ``sigmoid(-200)`` is
+    exactly 0, and ``log(0)`` is ``-inf``. Rewritten without the sigmoid, it is exact
+    for every logit:
+
+    ``loss_i = max(z_i, 0) - z_i * y_i + log(1 + exp(-|z_i|))``
+
+    (``exp(-|z|)`` is at most 1, so nothing overflows), then reduced as in
+    :func:`mse_loss`.
+
+    Shapes: ``input`` (logits, any real numbers) and ``target`` (0 or 1) have the same
+    shape, any shape.
+
+    Example: ``binary_cross_entropy_with_logits(torch.tensor([2.0, -1.0]),
+    torch.tensor([1.0, 0.0]))`` is ``tensor(0.2201)``; a confident mistake, a logit of
+    -1000 for a 1, costs 1000.
+
+    Hint: ``input.clamp(min=0)`` is ``max(z, 0)``; ``torch.log1p(x)`` is ``log(1 + x)``.
+    """
+    ### BEGIN SOLUTION
+    losses = input.clamp(min=0) - input * target + torch.log1p(torch.exp(-input.abs()))
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+    ### END SOLUTION
+
+
 def cross_entropy(
     input: torch.Tensor, target: torch.Tensor, ignore_index: int = -100, reduction: str = "mean"
 ) -> torch.Tensor:
@@ -96,9 +131,14 @@ def cross_entropy(
     Example: ``cross_entropy(torch.tensor([[2.0, 0.5, 0.1]]), torch.tensor([0]))`` is
     ``tensor(0.3168)``.
 
-    Hints: ``torch.log(torch.softmax(...))`` overflows for logits of 1000; use
-    ``torch.logsumexp``. Pick the true class's entry of each row with
-    ``tensor[torch.arange(N), target]`` or ``.gather``.
+    Hints: ``torch.log(torch.softmax(...))`` fails for logits of ±1000: the softmax of a
+    class far below the largest underflows to exactly 0, and its log is ``-inf``. Use
+    ``z - torch.logsumexp(z, dim=1, keepdim=True)``, which is exact. Pick the true
+    class's entry of each row with ``.gather(1, target.unsqueeze(1))`` or
+    ``tensor[torch.arange(N), target]``; an ignored target (-100 by default) is not a
+    valid index, so first replace it by any real class (``torch.where(kept, target, 0)``,
+    with ``kept = target != ignore_index``), then multiply its loss by ``kept`` (0) and
+    divide the sum by ``kept.sum()`` for the mean.
     """
     ### BEGIN SOLUTION
     log_probs = input - torch.logsumexp(input, dim=1, keepdim=True)

@@ -48,7 +48,9 @@ def confusion_matrix(
     Row ``i`` is the true class, column ``j`` the predicted one, so
     ``matrix[i, j]`` counts the samples of class ``i`` predicted as ``j``. ``input`` holds
     labels (N,) or scores (N, C), as in :func:`accuracy`. Without ``num_classes``, the
-    matrix has C rows for scores, and one more than the largest label otherwise.
+    matrix has C rows for scores; for labels, it has ``K + 1`` rows, where ``K`` is the
+    largest label found in ``input`` *or* ``target`` (labels start at 0, so labels up to
+    ``K`` need ``K + 1`` rows).
 
     Example: ``confusion_matrix(torch.tensor([1, 0]), torch.tensor([0, 0]))`` is
     ``tensor([[1, 1], [0, 0]])``.

@@ -1,14 +1,16 @@
-"""Make the exercise stubs from the solutions: ``python -m lesson_pkg.grading.stubs``.
+"""Make the exercise stubs from the solutions: ``lesson stubs`` (instructors only).
 
 Between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (the markers nbgrader and
 otter-grader use), a solution's code is replaced by ``raise NotImplementedError``;
 everything else (the docstrings that teach, the signatures) is kept as it is. So
 ``solutions/`` is the one source of truth and ``exercises/`` is never edited by hand.
+
+A stub that differs from what would be generated may hold a learner's work: it is left
+alone, and the command says so, unless told to replace it (``--force``).
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 from pathlib import Path
 
@@ -17,7 +19,6 @@ SOLUTION_BLOCK = re.compile(
     rf"^(?P<indent>[ \t]*){re.escape(BEGIN)}\n.*?^[ \t]*{re.escape(END)}\n", re.M | re.S
 )
 STUB = '{indent}raise NotImplementedError("write this function: see its docstring")\n'
-COURSE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_stub(source: str) -> str:
@@ -35,16 +36,34 @@ def stubs_for(solutions: Path) -> dict[str, str]:
     return {path.name: make_stub(path.read_text()) for path in sorted(solutions.glob("ex*.py"))}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--solutions", type=Path, default=COURSE_ROOT / "solutions")
-    parser.add_argument("--exercises", type=Path, default=COURSE_ROOT / "exercises")
-    args = parser.parse_args()
-    args.exercises.mkdir(exist_ok=True)
-    for name, text in stubs_for(args.solutions).items():
-        (args.exercises / name).write_text(text)
-        print(f"wrote {args.exercises / name}")
+def write_stubs(course: Path, force: bool = False) -> list[Path]:
+    """Write ``course/exercises/`` from ``course/solutions/``; return the files written.
 
-
-if __name__ == "__main__":
-    main()
+    Raises ``FileExistsError`` naming the stubs that differ from the generated ones (a
+    learner's edits, or stubs from older solutions) unless ``force``.
+    """
+    solutions, exercises = Path(course) / "solutions", Path(course) / "exercises"
+    if not solutions.is_dir():
+        raise ValueError(
+            f"{solutions} is not a folder: run this in the course folder "
+            "(with solutions/), or pass --course"
+        )
+    stubs = stubs_for(solutions)
+    changed = [
+        exercises / name
+        for name, text in stubs.items()
+        if (exercises / name).is_file() and (exercises / name).read_text() != text
+    ]
+    if changed and not force:
+        raise FileExistsError(
+            "these files differ from the generated stubs and may hold a learner's work: "
+            + ", ".join(map(str, changed))
+            + ". Nothing was written. To replace them anyway: lesson stubs --force"
+        )
+    exercises.mkdir(exist_ok=True)
+    written = []
+    for name, text in stubs.items():
+        if not (exercises / name).is_file() or (exercises / name).read_text() != text:
+            (exercises / name).write_text(text)
+            written.append(exercises / name)
+    return written

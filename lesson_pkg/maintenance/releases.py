@@ -1,133 +1,202 @@
-"""Packaging the course for the places it is taught and graded.
+"""Packaging a course folder for the places it is taught and graded.
 
-``python -m lesson_pkg.grading.release student --out DIR`` (``make student-release``)
-copies the course without ``solutions/``, hidden tests, or the grader's own validation
-(which holds solution code): the students' template repository.
-
-``python -m lesson_pkg.grading.release gradescope --out FILE.zip [--hidden DIR]``
-(``make gradescope``) builds a Gradescope autograder: ``setup.sh`` and
-``run_autograder`` at the top of the zip, the package and the graders beside them.
-Gradescope unpacks the zip into ``/autograder/source``, puts each submission in
-``/autograder/submission`` and reads the report from ``/autograder/results/results.json``;
-``AUTOGRADER_ROOT`` moves that root, for testing.
+- :func:`build_student_release` (``lesson student-release --out DIR``): the students'
+  copy, without ``solutions/``, hidden tests, the instructor's guide or the grader's own
+  tests (which hold solution code), and with a README written for students;
+- :func:`release_solutions` (``lesson release-solutions --out DIR``): the solutions
+  alone, to publish after the deadline;
+- :func:`build_gradescope` (``lesson gradescope --out FILE.zip [--hidden DIR]``):
+  Gradescope's autograder. ``setup.sh`` and ``run_autograder`` at the top of the zip,
+  the package's sources beside them. Gradescope unpacks the zip into
+  ``/autograder/source``, puts each submission in ``/autograder/submission`` and reads
+  ``/autograder/results/results.json``; ``AUTOGRADER_ROOT`` moves that root (tests).
+  ``setup.sh`` installs the package (not in editable mode: the installed copy is what
+  grades), torch's CPU build and bubblewrap, and creates the workers' unprivileged user.
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-COURSE_ROOT = Path(__file__).resolve().parents[2]
-
-# Never in a student's copy: the answers, and tests that need them.
+# Never in a student's copy: the answers, tests that need them, the instructor's pages.
 STUDENT_EXCLUDED = (
     "solutions",
     "tests/grader_fixtures",
-    "tests/test_grader.py",
-    "tests/test_batch.py",
-    "tests/test_release.py",
-    "tests/test_delivery.py",
+    "tests/grading",
     "hidden",
+    "docs/instructor-guide.md",
+    "docs/design.md",
 )
 # Never copied anywhere: what a checkout makes or caches.
 BUILD_LITTER = (
     ".git",
     ".venv",
     "dist",
+    "build",
+    "artifacts",
+    "mutants",
     "__pycache__",
     ".pytest_cache",
     ".ruff_cache",
+    ".mypy_cache",
     ".hypothesis",
     ".ipynb_checkpoints",
     "lesson_pkg.egg-info",
 )
+GRADESCOPE_SOURCES = ("pyproject.toml", "README.md", "lesson_pkg/")
+WORKER_UID = 61000  # lesson_pkg.grading.runner.isolation.DEFAULT_WORKER_UID
 
-SETUP_SH = """#!/usr/bin/env bash
+STUDENT_README = """# Loss, Epochs & Accuracy
+
+A Jupyter course, in PyTorch, on what a loss function is, how the loss relates to epochs,
+and how loss differs from accuracy.
+
+## Start
+
+```bash
+make lab    # sets everything up and opens the first lesson in JupyterLab
+```
+
+Without `make` (Windows, macOS without developer tools, conda): see "Without make" below.
+
+## Work on the exercises
+
+The lessons in `notebooks/` end their sections with exercises. Write your answers in
+`exercises/ex01_losses.py`, `ex02_epochs.py` and `ex03_accuracy.py`: each function's
+docstring says what to compute, with a formula, the shapes and an example.
+
+- **In a notebook**: `check("mse_loss")` grades your `exercises/` version of one function
+  in about a second, picking up your latest edit, and says what to fix.
+- **All of it**: `make grade` (or `lesson grade`) grades every exercise and prints one
+  line per function, then what to fix.
+
+## Submit
+
+Submit the three files of `exercises/` as your course asks (Gradescope upload, or a push
+to your repository). The grader runs the same checks as `make grade`, plus hidden ones.
+
+## Without make
+
+```bash
+python3 -m venv .venv
+.venv/bin/pip install -e ".[course]"      # Windows: .venv\\Scripts\\pip
+.venv/bin/lesson lab                      # opens the first lesson
+.venv/bin/lesson grade                    # grades exercises/
+```
+"""
+
+SETUP_SH = f"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when the autograder image is built.
 set -euo pipefail
 apt-get update
-apt-get install -y python3 python3-pip python3-venv
+apt-get install -y python3 python3-venv python3-pip bubblewrap
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {{
+    echo "lesson_pkg needs Python 3.11 or newer; this image has $(python3 --version)." >&2
+    echo "Choose Gradescope's base image 'Ubuntu 24.04' (Python 3.12) and rebuild." >&2
+    exit 1
+}}
+# The workers' unprivileged user: grading drops to it (uid {WORKER_UID} and up).
+id lesson-grader >/dev/null 2>&1 || useradd --system --uid {WORKER_UID} --user-group \\
+    --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin lesson-grader
 python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --quiet "/autograder/source[test]"
+# torch's CPU build (no CUDA packages), then the package and its other dependencies
+/autograder/venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu \\
+    "torch==$(sed -n 's/.*"torch==\\([^"]*\\)".*/\\1/p' /autograder/source/pyproject.toml)"
+/autograder/venv/bin/pip install --quiet /autograder/source
+# Hidden tests: readable by root (the grader) only; results: written by root only.
+if [ -d /autograder/source/hidden ]; then
+    chown -R root:root /autograder/source/hidden
+    chmod -R go-rwx /autograder/source/hidden
+fi
+mkdir -p /autograder/results
+chmod 755 /autograder/results
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission. AUTOGRADER_ROOT moves /autograder (tests).
+# Gradescope runs this for every submission, as root. AUTOGRADER_ROOT moves /autograder.
 set -uo pipefail
 root="${AUTOGRADER_ROOT:-/autograder}"
 python="${AUTOGRADER_PYTHON:-$root/venv/bin/python}"
+results="$root/results/results.json"
 mkdir -p "$root/results"
 # Students may upload the files alone or inside a folder: grade the folder holding them.
 found=$(find "$root/submission" -name ex01_losses.py -print -quit)
 target=$(dirname "${found:-$root/submission/ex01_losses.py}")
 hidden=()
 if [ -d "$root/source/hidden" ]; then hidden=(--hidden "$root/source/hidden"); fi
-cd "$root/source"
-"$python" -m lesson_pkg.grade --target "$target" --json "$root/results/results.json" \\
-    "${hidden[@]}"
+errors=$(mktemp)
+cd /tmp  # not the source folder: the installed package is what grades
+if ! "$python" -m lesson_pkg.grade --target "$target" --json "$results" \\
+        --isolation strict "${hidden[@]}" 2>"$errors"; then
+    # Gradescope shows results.json whatever happens: always leave one that says why.
+    reason=$(tail -n 3 "$errors" | tr '\\n"\\\\' "   " | cut -c1-600)
+    printf '{"score": 0, "output": "The autograder could not grade this submission: %s. \\
+Your course staff have to fix the autograder; this score is not final.", "tests": []}\\n' \\
+        "$reason" > "$results"
+fi
+cat "$errors" >&2
 """
 
 
-def _course_files(excluded: tuple[str, ...]) -> Iterator[Path]:
-    """Every file of the course (relative paths), less build litter and ``excluded``."""
-    for path in sorted(COURSE_ROOT.rglob("*")):
-        relative = path.relative_to(COURSE_ROOT)
+def _course_files(course: Path, excluded: tuple[str, ...]) -> Iterator[Path]:
+    """Every file of ``course`` (relative paths), less build litter and ``excluded``."""
+    for path in sorted(course.rglob("*")):
+        relative = path.relative_to(course)
         if not path.is_file() or any(part in BUILD_LITTER for part in relative.parts):
             continue
-        if any(
-            relative.as_posix() == item or relative.as_posix().startswith(item + "/")
-            for item in excluded
-        ):
+        posix = relative.as_posix()
+        if any(posix == item or posix.startswith(item + "/") for item in excluded):
             continue
         yield relative
 
 
-def build_student_release(out: Path) -> Path:
-    """Copy the course to ``out`` without solutions, hidden tests or solution code."""
+def _check_course(course: Path) -> Path:
+    course = Path(course)
+    for needed in ("pyproject.toml", "lesson_pkg", "exercises"):
+        if not (course / needed).exists():
+            raise ValueError(
+                f"{course.resolve()} is not the course folder (no {needed}): "
+                "run this in the course folder, or pass --course"
+            )
+    return course
+
+
+def build_student_release(course: Path, out: Path) -> Path:
+    """Copy ``course`` to ``out`` without solutions or solution code; a students' README."""
+    course = _check_course(course)
     if out.exists():
         shutil.rmtree(out)
-    for relative in _course_files(STUDENT_EXCLUDED):
+    for relative in _course_files(course, STUDENT_EXCLUDED):
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(COURSE_ROOT / relative, out / relative)
+        shutil.copy2(course / relative, out / relative)
+    (out / "README.md").write_text(STUDENT_README)
     return out
 
 
-GRADESCOPE_SOURCES = ("pyproject.toml", "README.md", "lesson_pkg", "tests/grading")
+def release_solutions(course: Path, out: Path) -> Path:
+    """Copy ``course/solutions`` to ``out``: publish it after the deadline."""
+    solutions = _check_course(course) / "solutions"
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(solutions, out, ignore=shutil.ignore_patterns("__pycache__"))
+    return out
 
 
-def build_gradescope(out: Path, hidden: Path | None = None) -> Path:
-    """The autograder zip: setup.sh, run_autograder, and the package with its graders."""
+def build_gradescope(course: Path, out: Path, hidden: Path | None = None) -> Path:
+    """The autograder zip: setup.sh, run_autograder, the package's sources, hidden tests."""
+    course = _check_course(course)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16  # executable
             archive.writestr(info, text)
-        for relative in _course_files(()):
+        for relative in _course_files(course, ()):
             if relative.as_posix().startswith(GRADESCOPE_SOURCES):
-                archive.write(COURSE_ROOT / relative, relative.as_posix())
-        if hidden is not None:
-            for path in sorted(hidden.rglob("*.py")):
-                archive.write(path, f"hidden/{path.relative_to(hidden).as_posix()}")
+                archive.write(course / relative, relative.as_posix())
+        for path in sorted(hidden.rglob("*.py")) if hidden else []:
+            archive.write(path, f"hidden/{path.relative_to(hidden).as_posix()}")
     return out
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m lesson_pkg.grading.release", description=__doc__
-    )
-    parser.add_argument("kind", choices=["student", "gradescope"])
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--hidden", type=Path, help="gradescope: the hidden tests to include")
-    args = parser.parse_args()
-    if args.kind == "student":
-        print(f"student release in {build_student_release(args.out)}")
-    else:
-        print(f"Gradescope autograder: {build_gradescope(args.out, args.hidden)}")
-
-
-if __name__ == "__main__":
-    main()

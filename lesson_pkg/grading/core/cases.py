@@ -1,31 +1,97 @@
 """What the graders check: for each exercise function, cases worth points.
 
 A case is a list of calls (fixed examples from the lessons, edge cases, or inputs
-generated from a seed) and what to compare on them: the value, the gradient, that the
-inputs were left unchanged, or, for training functions, the result and the final weights
-of a seeded training run. The reference result is always computed here, in the grader's
-process, by ``lesson_pkg``.
+generated on a grid of shapes, dtypes and reductions) and what to compare on them
+(:class:`Check`). The reference result is computed here, in the grader's process, by
+``lesson_pkg``, through the same path as a submission's (:func:`run_case`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, Protocol
 
 import torch
 
 from lesson_pkg import losses, metrics, training
-from lesson_pkg.grading import execution
+from lesson_pkg.grading.runner import execution
+from lesson_pkg.grading.runner.outcome import Outcome
 
 EXERCISE_FILES = {
-    "ex01_losses": ["mse_loss", "mae_loss", "binary_cross_entropy", "cross_entropy", "hinge_loss"],
+    "ex01_losses": [
+        "mse_loss",
+        "mae_loss",
+        "binary_cross_entropy",
+        "binary_cross_entropy_with_logits",
+        "cross_entropy",
+        "hinge_loss",
+    ],
     "ex02_epochs": ["steps_per_epoch", "train_one_epoch", "fit", "best_epoch"],
     "ex03_accuracy": ["accuracy", "binary_accuracy", "confusion_matrix"],
 }
 FILE_OF = {function: file for file, functions in EXERCISE_FILES.items() for function in functions}
+REDUCTIONS = ("mean", "sum", "none")
+RANKS = (0, 1, 2, 3)
 
 Call = tuple[tuple[Any, ...], dict[str, Any]]
+
+
+class Check(Enum):
+    """What a case compares with the reference."""
+
+    VALUE = "value"  # the result
+    GRADIENT = "gradient"  # the result, and its gradient w.r.t. the first argument
+    UNCHANGED = "unchanged"  # the result, and the inputs left as they were
+    SCENARIO_VALUE = "scenario value"  # a seeded training run's returned value
+    SCENARIO_WEIGHTS = "scenario weights"  # the model's weights after that run
+
+    @property
+    def is_scenario(self) -> bool:
+        return self in (Check.SCENARIO_VALUE, Check.SCENARIO_WEIGHTS)
+
+
+class Submission(Protocol):
+    """Where exercise functions run: a sandboxed worker, or this very process."""
+
+    def call(
+        self,
+        file: str,
+        function: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        grad_args: list[int],
+        cotangent: torch.Tensor | None,
+    ) -> Outcome: ...
+
+    def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome: ...
+
+
+class InProcessSubmission:
+    """Functions run in this process: the reference, a catalogued mistake, or a learner's
+    own function checked in the notebook (:func:`lesson_pkg.checks.check`)."""
+
+    def __init__(self, functions: dict[str, Callable[..., Any]]) -> None:
+        self.functions = functions
+
+    def call(self, file, function, args, kwargs, grad_args, cotangent) -> Outcome:
+        return self._run(
+            lambda: execution.call_function(
+                self.functions[function], function, args, kwargs, grad_args, cotangent
+            )
+        )
+
+    def scenario(self, file, function, spec) -> Outcome:
+        return self._run(lambda: execution.run_scenario(self.functions[function], spec))
+
+    @staticmethod
+    def _run(action: Callable[[], dict[str, Any]]) -> Outcome:
+        try:
+            return Outcome(ok=True, result=action())
+        except Exception as error:  # the code may raise anything
+            return Outcome.failure(*execution.describe_error(error))
 
 
 def _fit_losses(model, train_loader, loss_fn, optimizer, epochs: int) -> list[float]:
@@ -42,10 +108,15 @@ def _best_epoch(values: list[float], mode: str = "min") -> int:
     return training.History(rows=rows).best_epoch("value", mode)
 
 
+def _bce_with_logits(input, target, reduction="mean"):
+    return losses.binary_cross_entropy_with_logits(input, target, reduction=reduction)
+
+
 REFERENCES: dict[str, Callable[..., Any]] = {
     "mse_loss": losses.mse_loss,
     "mae_loss": losses.mae_loss,
     "binary_cross_entropy": losses.binary_cross_entropy,
+    "binary_cross_entropy_with_logits": _bce_with_logits,
     "cross_entropy": losses.cross_entropy,
     "hinge_loss": losses.hinge_loss,
     "steps_per_epoch": training.steps_per_epoch,
@@ -56,22 +127,18 @@ REFERENCES: dict[str, Callable[..., Any]] = {
     "binary_accuracy": metrics.binary_accuracy,
     "confusion_matrix": metrics.confusion_matrix,
 }
+REFERENCE = InProcessSubmission(REFERENCES)
 
 
 @dataclass(frozen=True)
 class Case:
-    """One graded check of one function, worth ``points``.
-
-    ``check`` is "value", "gradient" (w.r.t. the first argument), "unchanged" (the
-    inputs are not mutated), "scenario_value" or "scenario_weights" (a seeded training
-    run: the returned value, or the model's final weights).
-    """
+    """One graded check of one function, worth ``points``."""
 
     function: str
     title: str
     points: int
     calls: Callable[[], list[Call]] = field(compare=False)
-    check: str = "value"
+    check: Check = Check.VALUE
 
     @property
     def file(self) -> str:
@@ -90,50 +157,70 @@ def _generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def _pairs(seed: int, count: int, low: float = -3.0, high: float = 3.0) -> list[Call]:
-    """Same-shape (input, target) pairs of random shapes, dtypes and reductions."""
+def _shape(rank: int, generator: torch.Generator) -> tuple[int, ...]:
+    """A shape of ``rank`` whose first size (the batch) differs from its element count."""
+    if rank == 0:
+        return ()
+    if rank == 1:
+        return (int(torch.randint(2, 6, (1,), generator=generator)),)
+    return tuple(torch.randint(2, 5, (rank,), generator=generator).tolist())
+
+
+def _pairs(seed: int, low: float = -3.0, high: float = 3.0) -> list[Call]:
+    """Same-shape (input, target) pairs on the whole grid: every reduction meets every
+    rank (0 to 3) in float32 and float64."""
     generator = _generator(seed)
     calls = []
-    for index in range(count):
-        shape = tuple(torch.randint(1, 5, (index % 3 + 1,), generator=generator).tolist())
-        dtype = (torch.float32, torch.float64)[index % 2]
+    grid = itertools.product(RANKS, REDUCTIONS, (torch.float32, torch.float64))
+    for rank, reduction, dtype in grid:
+        shape = _shape(rank, generator)
         first = low + (high - low) * torch.rand(shape, generator=generator, dtype=dtype)
         second = low + (high - low) * torch.rand(shape, generator=generator, dtype=dtype)
-        calls.append(((first, second), {"reduction": ("mean", "sum", "none")[index % 3]}))
+        calls.append(((first, second), {"reduction": reduction}))
     return calls
 
 
-def _probabilities(seed: int, count: int) -> list[Call]:
+def _probabilities(seed: int) -> list[Call]:
     calls = []
-    for (first, second), options in _pairs(seed, count, 0.0, 1.0):
+    for (first, second), options in _pairs(seed, 0.0, 1.0):
         probabilities = first.clamp(0.01, 0.99)
         calls.append(((probabilities, (second > 0.5).to(first.dtype)), options))
     return calls
 
 
-def _logits(seed: int, count: int, scale: float = 3.0, ignore: bool = False) -> list[Call]:
-    """(N, C) logits and (N,) class targets, optionally with ignored targets."""
-    generator = _generator(seed)
+def _logit_pairs(seed: int, scale: float = 4.0) -> list[Call]:
+    """Logits (any rank) and 0/1 targets of the same shape."""
     calls = []
-    for index in range(count):
-        batch, classes = 1 + index % 6, 2 + index % 4
-        logits = scale * (2 * torch.rand(batch, classes, generator=generator) - 1)
-        target = torch.randint(0, classes, (batch,), generator=generator)
-        options: dict[str, Any] = {"reduction": ("mean", "sum", "none")[index % 3]}
-        if ignore:
-            target[0] = -100 if index % 2 else 0
-            options["ignore_index"] = -100 if index % 2 else 0
-            if batch == 1:
-                target = torch.cat([target, torch.tensor([1])])
-                logits = torch.cat([logits, torch.randn(1, classes, generator=generator)])
-        calls.append(((logits, target), options))
+    for (first, second), options in _pairs(seed, -scale, scale):
+        calls.append(((first, (second > 0).to(first.dtype)), options))
     return calls
 
 
-def _signs(seed: int, count: int) -> list[Call]:
+def _signs(seed: int) -> list[Call]:
     calls = []
-    for (scores, labels), options in _pairs(seed, count):
+    for (scores, labels), options in _pairs(seed):
         calls.append(((scores, torch.where(labels > 0, 1.0, -1.0).to(scores.dtype)), options))
+    return calls
+
+
+def _logits(seed: int, count: int, scale: float = 3.0, ignore: bool = False) -> list[Call]:
+    """(N, C) logits with N > 1, and (N,) class targets, each reduction in turn.
+
+    With ``ignore``, the first target of each batch is ignored, through the default
+    ``ignore_index=-100`` in one call and a real class in the next.
+    """
+    generator = _generator(seed)
+    calls = []
+    for index in range(count):
+        batch, classes = 2 + index % 5, 2 + index % 4
+        logits = scale * (2 * torch.rand(batch, classes, generator=generator) - 1)
+        target = torch.randint(0, classes, (batch,), generator=generator)
+        options: dict[str, Any] = {"reduction": REDUCTIONS[index % 3]}
+        if ignore:
+            ignored = -100 if index % 2 else int(target[0])
+            target[0] = ignored
+            options["ignore_index"] = ignored
+        calls.append(((logits, target), options))
     return calls
 
 
@@ -147,6 +234,11 @@ def _labels_and_scores(seed: int, count: int) -> list[Call]:
         target = torch.randint(0, classes, (batch,), generator=generator)
         calls.append(((scores.float(), target), {}))
     return calls
+
+
+def grid_of(calls: list[Call]) -> set[tuple[int, str]]:
+    """The (rank of the input, reduction) pairs ``calls`` cover."""
+    return {(args[0].dim(), options.get("reduction", "mean")) for args, options in calls}
 
 
 def _as_labels(calls: list[Call]) -> list[Call]:
@@ -183,15 +275,15 @@ CASES: list[Case] = [
             ((_t(1.0, 2.0, 4.0), _t(1.0, 0.0, 1.0)), {"reduction": "none"}),
         ],
     ),
-    Case("mse_loss", "30 generated shapes, dtypes and reductions", 2, lambda: _pairs(1, 30)),
-    Case("mse_loss", "gradients", 2, lambda: _pairs(2, 6), "gradient"),
-    Case("mse_loss", "inputs are not changed", 1, lambda: _pairs(3, 3), "unchanged"),
+    Case("mse_loss", "every rank (0-3) with every reduction", 2, lambda: _pairs(1)),
+    Case("mse_loss", "gradients", 2, lambda: _pairs(2), Check.GRADIENT),
+    Case("mse_loss", "inputs are not changed", 1, lambda: _pairs(3)[::5], Check.UNCHANGED),
     # mae_loss
     Case(
         "mae_loss", "1 and 2 vs 1 and 4 gives 1.0", 1, lambda: [((_t(1.0, 2.0), _t(1.0, 4.0)), {})]
     ),
-    Case("mae_loss", "30 generated shapes, dtypes and reductions", 2, lambda: _pairs(4, 30)),
-    Case("mae_loss", "gradients", 1, lambda: _pairs(5, 6), "gradient"),
+    Case("mae_loss", "every rank (0-3) with every reduction", 2, lambda: _pairs(4)),
+    Case("mae_loss", "gradients", 1, lambda: _pairs(5), Check.GRADIENT),
     # binary_cross_entropy
     Case(
         "binary_cross_entropy",
@@ -207,11 +299,47 @@ CASES: list[Case] = [
     ),
     Case(
         "binary_cross_entropy",
-        "30 generated probabilities and reductions",
+        "every rank (0-3) with every reduction",
         2,
-        lambda: _probabilities(6, 30),
+        lambda: _probabilities(6),
     ),
-    Case("binary_cross_entropy", "gradients", 2, lambda: _probabilities(7, 6), "gradient"),
+    Case("binary_cross_entropy", "gradients", 2, lambda: _probabilities(7), Check.GRADIENT),
+    # binary_cross_entropy_with_logits
+    Case(
+        "binary_cross_entropy_with_logits",
+        "logits 2.0 and -1.0 against 1 and 0",
+        1,
+        lambda: [((_t(2.0, -1.0), _t(1.0, 0.0)), {})],
+    ),
+    Case(
+        "binary_cross_entropy_with_logits",
+        "logits of ±100 and ±1000 stay finite",
+        2,
+        lambda: [
+            ((_t(100.0, -100.0, 1000.0, -1000.0), _t(0.0, 1.0, 1.0, 1.0)), {"reduction": "none"}),
+            ((_t(-200.0, 200.0), _t(1.0, 0.0)), {"reduction": "sum"}),
+        ],
+    ),
+    Case(
+        "binary_cross_entropy_with_logits",
+        "every rank (0-3) with every reduction",
+        2,
+        lambda: _logit_pairs(20),
+    ),
+    Case(
+        "binary_cross_entropy_with_logits",
+        "gradients, extreme logits included",
+        2,
+        lambda: [*_logit_pairs(21), *_logit_pairs(22, scale=300.0)[::4]],
+        Check.GRADIENT,
+    ),
+    Case(
+        "binary_cross_entropy_with_logits",
+        "inputs are not changed",
+        1,
+        lambda: _logit_pairs(23)[::5],
+        Check.UNCHANGED,
+    ),
     # cross_entropy
     Case(
         "cross_entropy",
@@ -222,8 +350,8 @@ CASES: list[Case] = [
     Case("cross_entropy", "30 generated batches and reductions", 2, lambda: _logits(8, 30)),
     Case("cross_entropy", "logits of ±1000", 2, lambda: _logits(9, 6, scale=1000.0)),
     Case("cross_entropy", "ignore_index", 2, lambda: _logits(10, 8, ignore=True)),
-    Case("cross_entropy", "gradients", 2, lambda: _logits(11, 6), "gradient"),
-    Case("cross_entropy", "inputs are not changed", 1, lambda: _logits(12, 3), "unchanged"),
+    Case("cross_entropy", "gradients", 2, lambda: _logits(11, 6), Check.GRADIENT),
+    Case("cross_entropy", "inputs are not changed", 1, lambda: _logits(12, 3), Check.UNCHANGED),
     # hinge_loss
     Case(
         "hinge_loss",
@@ -240,8 +368,8 @@ CASES: list[Case] = [
             ((_t(2.0, 0.5, -1.0), _t(1.0, -1.0, 1.0)), {"margin": 2.0, "reduction": "sum"}),
         ],
     ),
-    Case("hinge_loss", "30 generated scores and reductions", 2, lambda: _signs(13, 30)),
-    Case("hinge_loss", "gradients", 1, lambda: _signs(14, 6), "gradient"),
+    Case("hinge_loss", "every rank (0-3) with every reduction", 2, lambda: _signs(13)),
+    Case("hinge_loss", "gradients", 1, lambda: _signs(14), Check.GRADIENT),
     # steps_per_epoch
     Case(
         "steps_per_epoch",
@@ -273,21 +401,21 @@ CASES: list[Case] = [
         "weights after one epoch of SGD",
         2,
         lambda: [((_scenario(),), {})],
-        "scenario_weights",
+        Check.SCENARIO_WEIGHTS,
     ),
     Case(
         "train_one_epoch",
         "returns the per-sample mean loss (short last batch)",
         2,
         lambda: [((_scenario(),), {}), ((_scenario(n_samples=37, batch_size=8),), {})],
-        "scenario_value",
+        Check.SCENARIO_VALUE,
     ),
     Case(
         "train_one_epoch",
         "classification with Adam",
         1,
         lambda: [((_scenario(task="classification", optimizer="adam", lr=0.01),), {})],
-        "scenario_weights",
+        Check.SCENARIO_WEIGHTS,
     ),
     # fit
     Case(
@@ -295,14 +423,14 @@ CASES: list[Case] = [
         "per-epoch training losses over 3 epochs",
         2,
         lambda: [((_scenario(epochs=3),), {})],
-        "scenario_value",
+        Check.SCENARIO_VALUE,
     ),
     Case(
         "fit",
         "weights after 3 epochs",
         1,
         lambda: [((_scenario(epochs=3),), {})],
-        "scenario_weights",
+        Check.SCENARIO_WEIGHTS,
     ),
     # best_epoch
     Case("best_epoch", "[0.9, 0.5, 0.7] is epoch 2", 1, lambda: [(([0.9, 0.5, 0.7],), {})]),
@@ -381,28 +509,32 @@ def cases_for(file: str | None = None, function: str | None = None) -> list[Case
     ]
 
 
-def run_here(case: Case, call: Call, implementation: Callable[..., Any]) -> dict[str, Any]:
-    """Run trusted ``implementation`` on ``call`` in this process, as the case checks it.
+def run_case(case: Case, call: Call, submission: Submission) -> Outcome:
+    """Run ``call`` of ``case`` on ``submission``, as the case checks it.
 
-    The result has the form a submission's result takes, so the two compare directly.
+    The one path for a submission, the reference and every catalogued mistake, so that
+    their results compare directly.
     """
     args, kwargs = call
-    if case.check.startswith("scenario"):
-        return execution.run_scenario(implementation, args[0])
-    grad_args = [0] if case.check == "gradient" else []
-    return execution.call_function(
-        implementation, case.function, list(args), kwargs, grad_args, cotangent_for(case, call)
+    if case.check.is_scenario:
+        return submission.scenario(case.file, case.function, args[0])
+    grad_args = [0] if case.check is Check.GRADIENT else []
+    return submission.call(
+        case.file, case.function, list(args), kwargs, grad_args, cotangent_for(case, call)
     )
 
 
 def reference_result(case: Case, call: Call) -> dict[str, Any]:
     """What the reference gives on ``call``."""
-    return run_here(case, call, REFERENCES[case.function])
+    outcome = run_case(case, call, REFERENCE)
+    if not outcome.ok:
+        raise RuntimeError(f"the reference failed on {case.name}: {outcome.error}")
+    return outcome.result
 
 
 def cotangent_for(case: Case, call: Call) -> torch.Tensor | None:
     """A fixed random weight per output element, to back-propagate a non-scalar result."""
-    if case.check != "gradient":
+    if case.check is not Check.GRADIENT:
         return None
     args, kwargs = call
     with torch.no_grad():

@@ -1,150 +1,117 @@
 """Grading one case: run the submission, compare with the reference, explain a failure.
 
-A submission is anything with ``call(file, function, args, kwargs, grad_args, cotangent)``
-and ``scenario(file, function, spec)`` returning an :class:`Outcome`. The sandboxed
-worker (:mod:`lesson_pkg.grading.sandbox`) is one; the learner's own functions, called
-in the notebook (:class:`InProcessSubmission`), are the other.
+A submission is anything with ``call`` and ``scenario`` returning an
+:class:`~lesson_pkg.grading.runner.outcome.Outcome` (see
+:class:`~lesson_pkg.grading.core.cases.Submission`): a sandboxed worker's session, or the
+learner's own functions in the notebook. The result is data (:class:`CaseResult`): the
+problem, the named mistake and the error's kind travel separately, to the report, the
+gradebook and the class summary alike.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 
-from lesson_pkg.grading import execution
-from lesson_pkg.grading.cases import Call, Case, cotangent_for, reference_result, run_here
-from lesson_pkg.grading.mistakes import mistakes_for
+from lesson_pkg.grading.core.cases import (
+    Call,
+    Case,
+    Check,
+    InProcessSubmission,
+    Submission,
+    reference_result,
+    run_case,
+)
+from lesson_pkg.grading.core.mistakes import Mistake, mistakes_for
+from lesson_pkg.grading.runner.outcome import ErrorKind, Outcome
 
 RTOL, ATOL = 1e-5, 1e-6
 
-ERROR_HINTS = {
-    "not_implemented": "not implemented yet (the stub still raises NotImplementedError)",
+ERROR_MESSAGES = {
+    ErrorKind.NOT_IMPLEMENTED: "not implemented yet (the stub still raises NotImplementedError)",
 }
-
-
-@dataclass
-class Outcome:
-    """What a submission did on one call: its result in plain data, or an error."""
-
-    ok: bool
-    result: dict[str, Any] = field(default_factory=dict)
-    error_kind: str = ""
-    error: str = ""
+# Whole-file or whole-function problems: the message needs no input to make sense.
+STANDALONE_KINDS = (ErrorKind.IMPORT, ErrorKind.SKIPPED, ErrorKind.NOT_IMPLEMENTED)
 
 
 @dataclass(frozen=True)
 class CaseResult:
+    """Whether a case passed; if not, what is wrong, and the classic mistake it matches."""
+
     passed: bool
-    message: str = ""
+    problem: str = ""
+    mistake: Mistake | None = None
+    error_kind: ErrorKind | None = None
 
-
-class Submission(Protocol):
-    def call(
-        self,
-        file: str,
-        function: str,
-        args: list[Any],
-        kwargs: dict[str, Any],
-        grad_args: list[int],
-        cotangent: torch.Tensor | None,
-    ) -> Outcome: ...
-
-    def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome: ...
-
-
-class InProcessSubmission:
-    """Functions of the learner's own kernel, called directly (for in-notebook checks)."""
-
-    def __init__(self, functions: dict[str, Callable[..., Any]]) -> None:
-        self.functions = functions
-
-    def call(self, file, function, args, kwargs, grad_args, cotangent) -> Outcome:
-        return self._run(
-            lambda: execution.call_function(
-                self.functions[function], function, args, kwargs, grad_args, cotangent
-            )
-        )
-
-    def scenario(self, file, function, spec) -> Outcome:
-        return self._run(lambda: execution.run_scenario(self.functions[function], spec))
-
-    @staticmethod
-    def _run(action: Callable[[], dict[str, Any]]) -> Outcome:
-        try:
-            return Outcome(ok=True, result=action())
-        except Exception as error:  # the learner's code may raise anything
-            described = execution.describe_error(error)
-            return Outcome(ok=False, error_kind=described["kind"], error=described["message"])
+    @property
+    def message(self) -> str:
+        """The problem, then the named mistake's hint: what a learner reads."""
+        return f"{self.problem}. Hint: {self.mistake.hint}" if self.mistake else self.problem
 
 
 def grade_case(case: Case, submission: Submission) -> CaseResult:
     """Run every call of ``case``; pass only if each one matches the reference."""
     for call in case.calls():
-        outcome = _run(case, call, submission)
+        outcome = run_case(case, call, submission)
         if not outcome.ok:
-            return CaseResult(False, _error_message(outcome, call))
+            return CaseResult(False, _error_message(outcome, call), None, outcome.error_kind)
         expected = reference_result(case, call)
         problem = _compare_outcome(case, expected, outcome.result, call)
         if problem:
-            return CaseResult(False, _with_hint(case, call, outcome.result, problem))
+            return CaseResult(False, problem, _named_mistake(case, call, outcome.result))
     return CaseResult(True)
 
 
-def _run(case: Case, call: Call, submission: Submission) -> Outcome:
-    args, kwargs = call
-    if case.check.startswith("scenario"):
-        return submission.scenario(case.file, case.function, args[0])
-    grad_args = [0] if case.check == "gradient" else []
-    return submission.call(
-        case.file, case.function, list(args), kwargs, grad_args, cotangent_for(case, call)
-    )
-
-
 def _error_message(outcome: Outcome, call: Call) -> str:
-    hint = ERROR_HINTS.get(outcome.error_kind)
-    if hint:
-        return hint
-    if outcome.error_kind in ("import", "skipped"):
-        return outcome.error
-    return f"on {describe_call(call)}: {outcome.error}"
+    message = ERROR_MESSAGES.get(outcome.error_kind, outcome.error)  # type: ignore[arg-type]
+    if outcome.error_kind in STANDALONE_KINDS:
+        return message
+    return f"on {describe_call(call)}: {message}"
 
 
 def _compare_outcome(
     case: Case, expected: dict[str, Any], got: dict[str, Any], call: Call
 ) -> str | None:
-    if case.check == "scenario_weights":
+    """What differs between a result and the reference's, or None.
+
+    Every check but the training scenario's weights compares the value first: a
+    property such as "inputs are not changed" earns nothing for a function that returns
+    the wrong result.
+    """
+    if case.check is Check.SCENARIO_WEIGHTS:
         return compare(expected["weights"], got.get("weights"), "the model's weights")
-    if case.check == "gradient":
+    problem = compare(expected["value"], got.get("value"), "the result")
+    if problem or case.check not in (Check.GRADIENT, Check.UNCHANGED):
+        return problem
+    if case.check is Check.GRADIENT:
+        if got.get("grads") is None:
+            return "the gradient could not be computed from your result"
         return compare(expected["grads"], got.get("grads"), "the gradient")
-    if case.check == "unchanged":
-        return compare(
-            list(call[0]),
-            got.get("args_after"),
-            "the inputs after your call (they must not be changed in place)",
-        )
-    return compare(expected["value"], got.get("value"), "the result")
+    return compare(
+        list(call[0]),
+        got.get("args_after"),
+        "the inputs after your call (they must not be changed in place)",
+    )
 
 
-def _with_hint(case: Case, call: Call, got: dict[str, Any], problem: str) -> str:
-    """``problem``, and the name of the classic mistake that gives the same result."""
+def _named_mistake(case: Case, call: Call, got: dict[str, Any]) -> Mistake | None:
+    """The classic mistake that gives exactly the submission's result, if any."""
     for mistake in mistakes_for(case.function):
-        try:
-            mistaken = run_here(case, call, mistake.implementation)
-        except Exception:  # a mistake may fail where the submission did not
-            continue
-        if _compare_outcome(case, mistaken, got, call) is None:
-            return f"{problem}. Hint: {mistake.hint}"
-    return problem
+        mistaken = run_case(
+            case, call, InProcessSubmission({case.function: mistake.implementation})
+        )
+        if mistaken.ok and _compare_outcome(case, mistaken.result, got, call) is None:
+            return mistake
+    return None
 
 
 def compare(expected: Any, got: Any, what: str) -> str | None:
     """None when ``got`` matches ``expected``; otherwise what differs, in one sentence."""
     if isinstance(expected, torch.Tensor):
-        if not isinstance(got, torch.Tensor):
+        if type(got) is not torch.Tensor:
             return f"{what} should be a tensor, got {type(got).__name__}"
         if got.shape != expected.shape:
             return f"{what} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}"
@@ -164,11 +131,11 @@ def compare(expected: Any, got: Any, what: str) -> str | None:
     if isinstance(expected, bool):
         return None if got is expected else f"{what} is {got!r}, expected {expected!r}"
     if isinstance(expected, int):
-        if not isinstance(got, int) or isinstance(got, bool):
+        if type(got) is not int:
             return f"{what} should be an int, got {type(got).__name__} {_short(got)}"
         return None if got == expected else f"{what} is {got}, expected {expected}"
     if isinstance(expected, float):
-        if not isinstance(got, int | float) or isinstance(got, bool):
+        if type(got) not in (int, float):
             return f"{what} should be a Python float, got {type(got).__name__}"
         if math.isnan(expected) and math.isnan(got):
             return None
@@ -178,8 +145,8 @@ def compare(expected: Any, got: Any, what: str) -> str | None:
             else (f"{what} is {got:.6g}, expected {expected:.6g}")
         )
     if isinstance(expected, list):
-        if not isinstance(got, list) or len(got) != len(expected):
-            length = len(got) if isinstance(got, list) else type(got).__name__
+        if type(got) is not list or len(got) != len(expected):
+            length = len(got) if type(got) is list else type(got).__name__
             return f"{what} should be a list of {len(expected)} values, got {length}"
         for item_expected, item_got in zip(expected, got, strict=True):
             problem = compare(item_expected, item_got, what)

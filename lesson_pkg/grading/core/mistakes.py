@@ -11,17 +11,11 @@ so that its source can be written into a submission file as it is.
 
 from __future__ import annotations
 
-import ast
-import inspect
 import math
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
-
-from lesson_pkg.grading.cases import FILE_OF
 
 
 @dataclass(frozen=True)
@@ -31,6 +25,11 @@ class Mistake:
     function: str
     hint: str
     implementation: Callable
+
+    @property
+    def id(self) -> str:
+        """A stable name for reports: the wrong implementation's own name."""
+        return self.implementation.__name__
 
 
 # --- ex01_losses ---------------------------------------------------------------------
@@ -53,6 +52,28 @@ def mse_not_squared(input, target, reduction="mean"):
     if reduction == "none":
         return losses
     return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def mse_mean_over_batch(input, target, reduction="mean"):
+    losses = (input - target) ** 2
+    if reduction == "none":
+        return losses
+    return losses.sum() / len(input) if reduction == "mean" else losses.sum()
+
+
+def mse_ignores_reduction(input, target, reduction="mean"):
+    return ((input - target) ** 2).mean()
+
+
+def mae_mean_over_batch(input, target, reduction="mean"):
+    losses = (input - target).abs()
+    if reduction == "none":
+        return losses
+    return losses.sum() / len(input) if reduction == "mean" else losses.sum()
+
+
+def mae_ignores_reduction(input, target, reduction="mean"):
+    return (input - target).abs().mean()
 
 
 def mae_sum_instead_of_mean(input, target, reduction="mean"):
@@ -88,6 +109,43 @@ def bce_log_not_floored(input, target, reduction="mean"):
     if reduction == "none":
         return losses
     return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def bce_logits_sigmoid_then_log(input, target, reduction="mean"):
+    probabilities = torch.sigmoid(input)
+    losses = -(target * torch.log(probabilities) + (1 - target) * torch.log(1 - probabilities))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def bce_logits_floored_log(input, target, reduction="mean"):
+    probabilities = torch.sigmoid(input)
+    log_p = torch.log(probabilities).clamp(min=-100)
+    log_not_p = torch.log(1 - probabilities).clamp(min=-100)
+    losses = -(target * log_p + (1 - target) * log_not_p)
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def bce_logits_softplus_without_abs(input, target, reduction="mean"):
+    losses = torch.log(1 + torch.exp(-input)) + (1 - target) * input
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def bce_logits_missing_negative_term(input, target, reduction="mean"):
+    losses = target * (input.clamp(min=0) - input + torch.log1p(torch.exp(-input.abs())))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def bce_logits_sum_instead_of_mean(input, target, reduction="mean"):
+    losses = input.clamp(min=0) - input * target + torch.log1p(torch.exp(-input.abs()))
+    return losses if reduction == "none" else losses.sum()
 
 
 def cross_entropy_softmax_without_log(input, target, ignore_index=-100, reduction="mean"):
@@ -318,11 +376,35 @@ MISTAKES: list[Mistake] = [
     ),
     Mistake("mse_loss", "the errors are not squared: square `input - target`", mse_not_squared),
     Mistake(
+        "mse_loss",
+        "you divided by the batch size, len(input), not by the number of elements: "
+        "use .mean(), which counts every element of every dimension",
+        mse_mean_over_batch,
+    ),
+    Mistake(
+        "mse_loss",
+        "the reduction is ignored: your function always returns the mean, also for "
+        "reduction='sum' and 'none'",
+        mse_ignores_reduction,
+    ),
+    Mistake(
         "mae_loss",
         "your result is the sum, not the mean: check `reduction`",
         mae_sum_instead_of_mean,
     ),
     Mistake("mae_loss", "take the absolute value of each error before averaging", mae_without_abs),
+    Mistake(
+        "mae_loss",
+        "you divided by the batch size, len(input), not by the number of elements: "
+        "use .mean(), which counts every element of every dimension",
+        mae_mean_over_batch,
+    ),
+    Mistake(
+        "mae_loss",
+        "the reduction is ignored: your function always returns the mean, also for "
+        "reduction='sum' and 'none'",
+        mae_ignores_reduction,
+    ),
     Mistake(
         "binary_cross_entropy",
         "the (1 - y) * log(1 - p) term is missing: it punishes a high p when y = 0",
@@ -337,6 +419,34 @@ MISTAKES: list[Mistake] = [
         "binary_cross_entropy",
         "log(0) is -inf: floor each log at -100 with .clamp(min=-100), as torch does",
         bce_log_not_floored,
+    ),
+    Mistake(
+        "binary_cross_entropy_with_logits",
+        "sigmoid then log breaks for large logits: sigmoid(-200) is 0 in float32 and "
+        "log(0) is -inf; use the stable form max(z, 0) - z * y + log(1 + exp(-|z|))",
+        bce_logits_sigmoid_then_log,
+    ),
+    Mistake(
+        "binary_cross_entropy_with_logits",
+        "flooring log(sigmoid(z)) at -100 caps the loss of a confident mistake at 100: "
+        "use the stable form max(z, 0) - z * y + log(1 + exp(-|z|)), which is exact",
+        bce_logits_floored_log,
+    ),
+    Mistake(
+        "binary_cross_entropy_with_logits",
+        "exp(-z) overflows for large negative logits: take exp(-|z|) and add max(z, 0), "
+        "as in max(z, 0) - z * y + log(1 + exp(-|z|))",
+        bce_logits_softplus_without_abs,
+    ),
+    Mistake(
+        "binary_cross_entropy_with_logits",
+        "the term for y = 0 is missing: max(z, 0) - z * y + log(1 + exp(-|z|)) covers both labels",
+        bce_logits_missing_negative_term,
+    ),
+    Mistake(
+        "binary_cross_entropy_with_logits",
+        "your result is the sum, not the mean: check `reduction`",
+        bce_logits_sum_instead_of_mean,
     ),
     Mistake(
         "cross_entropy",
@@ -465,35 +575,3 @@ MISTAKES: list[Mistake] = [
 def mistakes_for(function: str) -> list[Mistake]:
     """The known mistakes of one exercise function, most common first."""
     return [mistake for mistake in MISTAKES if mistake.function == function]
-
-
-def _replace_function(source: str, name: str, replacement: str) -> str:
-    """``source`` with the top-level function ``name`` swapped for ``replacement``."""
-    tree = ast.parse(source)
-    node = next(
-        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name
-    )
-    lines = source.splitlines(keepends=True)
-    return "".join(lines[: node.lineno - 1]) + replacement + "".join(lines[node.end_lineno :])
-
-
-def write_submission(solutions: Path, chosen: list[Mistake], folder: Path) -> Path:
-    """A submission folder: the solutions, with each chosen mistake in place of its function.
-
-    Used to prove that every mistake loses points, and to generate a class for the batch
-    grading benchmark.
-    """
-    files: dict[str, list[Mistake]] = {}
-    for mistake in chosen:
-        files.setdefault(FILE_OF[mistake.function], []).append(mistake)
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in sorted(solutions.glob("ex*.py")):
-        source = "import math\nimport torch\n" + path.read_text()
-        for mistake in files.get(path.stem, []):
-            wrong = textwrap.dedent(inspect.getsource(mistake.implementation))
-            wrong = wrong.replace(
-                f"def {mistake.implementation.__name__}(", f"def {mistake.function}(", 1
-            )
-            source = _replace_function(source, mistake.function, wrong)
-        (folder / path.name).write_text(source)
-    return folder

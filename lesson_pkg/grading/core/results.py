@@ -1,36 +1,70 @@
-"""The result of grading one submission: a table for people, JSON for Gradescope."""
+"""The result of grading one submission, as data: a table for people, JSON for platforms.
+
+One :class:`TestResult` per test carries the function, the points, the problem, the
+named mistake (its id and hint) and the error's kind as separate fields. The table, the
+Gradescope ``results.json``, the gradebook and the class summary are all made from
+these fields; nothing parses a message back.
+"""
 
 from __future__ import annotations
 
-import base64
 import json
-from dataclasses import dataclass, field
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
+
+NO_RESULT = "no result: the test did not finish"
 
 
 @dataclass
 class TestResult:
-    """One graded test: its display name (starting with the function), points and message."""
+    """One graded test of one exercise function."""
 
-    name: str
+    function: str
+    title: str
     max_score: float
     score: float = 0.0
-    message: str = "no result: the test did not finish"
+    problem: str = NO_RESULT
+    mistake: str = ""  # the id of the classic mistake the result matches
+    hint: str = ""  # what that mistake's hint says
+    error_kind: str = ""  # an ErrorKind value, when the function gave no result
     hidden: bool = False
+
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    @property
+    def name(self) -> str:
+        """The display name, starting with the function: ``mse_loss: gradients``."""
+        return f"{self.function}: {self.title}"
 
     @property
     def passed(self) -> bool:
         return self.score == self.max_score
 
     @property
-    def function(self) -> str:
-        return self.name.split(":", 1)[0]
+    def message(self) -> str:
+        """What a student reads for a failure: the problem, then the named mistake."""
+        if self.passed:
+            return ""
+        return f"{self.problem}. Hint: {self.hint}" if self.hint else self.problem
+
+    def record(
+        self, passed: bool, problem: str = "", mistake: str = "", hint: str = "", kind: str = ""
+    ) -> None:
+        """Set the outcome: full points when ``passed``, else none and why."""
+        self.score = self.max_score if passed else 0.0
+        self.problem, self.mistake, self.hint, self.error_kind = problem, mistake, hint, kind
 
 
 @dataclass
 class Report:
+    """Every test of one submission, and how the submission was run."""
+
     tests: list[TestResult] = field(default_factory=list)
     execution_time: float = 0.0
+    isolation: str = ""
 
     @property
     def score(self) -> float:
@@ -41,16 +75,21 @@ class Report:
         return sum(test.max_score for test in self.tests)
 
     @property
-    def has_hidden(self) -> bool:
-        return any(test.hidden for test in self.tests)
+    def public(self) -> list[TestResult]:
+        return [test for test in self.tests if not test.hidden]
 
-    def summary(self) -> str:
-        """One line; never claims "all tests passed" when hidden tests exist."""
-        public = [test for test in self.tests if not test.hidden]
-        line = f"Score: {self.score:g} / {self.max_score:g}."
-        if public and all(test.passed for test in public):
-            scope = "all public tests passed" if self.has_hidden else "all tests passed"
-            line += f" {scope[0].upper()}{scope[1:]}."
+    def summary(self, public_only: bool = False) -> str:
+        """One line; never claims "all tests passed" when hidden tests exist.
+
+        With ``public_only``, the score counts only the public tests: what a student may
+        see before the hidden tests are published.
+        """
+        tests = self.public if public_only else self.tests
+        score, maximum = sum(t.score for t in tests), sum(t.max_score for t in tests)
+        has_hidden = len(self.public) < len(self.tests)
+        line = f"Score: {score:g} / {maximum:g}" + (" (public tests)." if public_only else ".")
+        if self.public and all(test.passed for test in self.public):
+            line += " All public tests passed." if has_hidden else " All tests passed."
         return line
 
     def by_function(self) -> list[tuple[str, float, float]]:
@@ -62,24 +101,49 @@ class Report:
         return [(name, earned, possible) for name, (earned, possible) in totals.items()]
 
     def table(self) -> str:
-        """Exercise, points, pass/fail; then, for each failure, its first useful message."""
-        rows = [f"{'exercise':<24} {'points':>9}  result", "-" * 44]
+        """Function, points, pass/fail; then what to fix: one line per unwritten function,
+        one per failed test otherwise."""
+        rows = [f"{'function':<34} {'points':>9}  result", "-" * 54]
         for function, earned, possible in self.by_function():
             result = "pass" if earned == possible else "FAIL"
-            rows.append(f"{function:<24} {earned:>4g} / {possible:<3g}  {result}")
-        rows += ["-" * 44, self.summary()]
-        failures = [test for test in self.tests if not test.passed]
-        if failures:
-            rows += ["", "What to fix:"]
-            rows += [f"- {test.name}: {test.message}" for test in failures]
+            rows.append(f"{function:<34} {earned:>4g} / {possible:<3g}  {result}")
+        rows += ["-" * 54, self.summary()]
+        if self.isolation:
+            rows.append(f"Isolation: {self.isolation}")
+        rows += self._what_to_fix()
         return "\n".join(rows)
 
-    def to_gradescope(self) -> dict:
-        """Gradescope's results.json: score, execution_time, output and tests[]."""
+    def _what_to_fix(self) -> list[str]:
+        failures = [test for test in self.tests if not test.passed]
+        if not failures:
+            return []
+        lines, unwritten = ["", "What to fix:"], []
+        for test in failures:
+            if test.error_kind == "not_implemented":
+                if test.function not in unwritten:
+                    unwritten.append(test.function)
+                continue
+            lines.append(f"- {test.name}: {test.message}")
+        if unwritten:
+            lines.append(
+                f"- not written yet (the stub raises NotImplementedError): {', '.join(unwritten)}"
+            )
+        return lines
+
+    def to_gradescope(self) -> dict[str, Any]:
+        """Gradescope's results.json: score, execution_time, output and tests[].
+
+        The top-level ``output`` counts only public tests when hidden ones exist: it is
+        visible at once, while hidden tests wait for publication (``after_published``).
+        """
+        has_hidden = len(self.public) < len(self.tests)
+        output = self.summary(public_only=has_hidden)
+        if self.isolation:
+            output += f" Isolation: {self.isolation}."
         return {
             "score": self.score,
             "execution_time": round(self.execution_time, 2),
-            "output": self.summary(),
+            "output": output,
             "tests": [
                 {
                     "name": test.name,
@@ -87,35 +151,40 @@ class Report:
                     "score": test.score,
                     "max_score": test.max_score,
                     "status": "passed" if test.passed else "failed",
-                    "output": "" if test.passed else test.message,
+                    "output": test.message,
                     "visibility": "after_published" if test.hidden else "visible",
                 }
                 for number, test in enumerate(self.tests, start=1)
             ],
         }
 
-    def to_classroom(self) -> str:
-        """GitHub Classroom's grading-reporter payload: base64 of a ``version: 1`` result.
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, field by field (the gradebook and class summary read this)."""
+        return asdict(self)
 
-        One entry per test with its points, so the reporter shows points per exercise
-        rather than one all-or-nothing step.
-        """
-        payload = {
-            "version": 1,
-            "status": "pass" if self.score == self.max_score else "fail",
-            "max_score": self.max_score,
-            "tests": [
-                {
-                    "name": test.name,
-                    "status": "pass" if test.passed else "fail",
-                    "message": test.message if not test.passed else "",
-                    "score": test.score,
-                    "max_score": test.max_score,
-                }
-                for test in self.tests
-            ],
-        }
-        return base64.b64encode(json.dumps(payload).encode()).decode("ascii")
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        tests = [TestResult(**test) for test in data["tests"]]
+        return cls(tests, data["execution_time"], data["isolation"])
 
-    def write_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_gradescope(), indent=2) + "\n")
+
+def write_atomically(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+
+    A reader sees the old file or the whole new one, never a half-written one.
+    """
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | os.PathLike[str], data: dict[str, Any]) -> None:
+    """``data`` as indented JSON, written atomically."""
+    write_atomically(path, json.dumps(data, indent=2) + "\n")

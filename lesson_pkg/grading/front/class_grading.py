@@ -1,87 +1,104 @@
 """Grading a whole class: one sub-folder per student, every core busy, one gradebook.
 
-``python -m lesson_pkg.grade --class SUBMISSIONS --out RESULTS`` (or ``make grade-class``)
-grades each ``SUBMISSIONS/<student>/`` exactly as a single submission is graded (its own
-sandboxed worker), in parallel, and writes:
+``lesson grade-class SUBMISSIONS --out RESULTS`` grades each ``SUBMISSIONS/<student>/``
+exactly as a single submission is graded (:func:`grade_folder`), in parallel, always
+under strict isolation (a class is never graded unprotected), and writes:
 
-- ``RESULTS/<student>/results.json``: the student's Gradescope report;
-- ``RESULTS/gradebook.csv``: student, points per exercise, total, status;
+- ``RESULTS/<student>/results.json``: the student's Gradescope report, and
+  ``report.json``: every field of every test, which the two files below are made from;
+- ``RESULTS/gradebook.csv``: student, points per exercise function, total, status;
 - ``RESULTS/summary.csv``: for each test, how many students failed it and the most
   common named mistake: what to re-teach next session.
 
-A submission that cannot be graded (missing files, garbage, tampering) is recorded with
-its reason and never stops the batch. Running again skips students already graded,
-unless ``force`` is set.
+Each grading process keeps one worker host (torch imported once) and its own
+unprivileged user id. A submission that cannot be graded (missing files, garbage,
+tampering) is recorded with its reason and never stops the batch. Running again skips
+students already graded, unless ``force`` is set.
 """
 
 from __future__ import annotations
 
-import atexit
 import csv
 import json
+import multiprocessing
+import multiprocessing.util
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from lesson_pkg.grading.cases import EXERCISE_FILES
-from lesson_pkg.grading.spawn import CALL_SECONDS, ForkServer
+from lesson_pkg.grading.core.cases import EXERCISE_FILES
+from lesson_pkg.grading.core.results import Report, write_json
+from lesson_pkg.grading.front.folder import grade_folder
+from lesson_pkg.grading.runner import isolation
+from lesson_pkg.grading.runner.host import WorkerHost
+from lesson_pkg.grading.runner.session import CALL_SECONDS
 
 RESULTS_FILE = "results.json"
+REPORT_FILE = "report.json"
 
 
 @dataclass(frozen=True)
 class StudentResult:
     student: str
-    results: dict | None
+    report: Report | None
     status: str
 
 
-def _status(results: dict) -> str:
+def _status(report: Report) -> str:
     """ "graded", or why files could not be graded (missing, syntax error, exit at import)."""
-    problems = sorted(
-        {test["output"] for test in results["tests"] if "could not be imported" in test["output"]}
-    )
+    problems = sorted({test.problem for test in report.tests if test.error_kind == "import"})
     return "; ".join(problems) if problems else "graded"
 
 
-_fork_server: ForkServer | None = None
+_host: WorkerHost | None = None
 
 
-def _start_fork_server() -> None:
-    """Pool initializer: each grading process forks its workers from its own fork server."""
-    global _fork_server
-    _fork_server = ForkServer()
-    atexit.register(_fork_server.close)
+def _start_host(slots: Any) -> None:
+    """Pool initializer: each grading process gets its own host and worker user id."""
+    global _host
+    with slots.get_lock():
+        slot = slots.value
+        slots.value += 1
+    _host = WorkerHost("strict", slot=slot)
+    multiprocessing.util.Finalize(_host, _host.close, exitpriority=10)
 
 
 def _grade_student(
     directory: Path, out: Path, hidden: Path | None, call_seconds: float
 ) -> StudentResult:
     """Grade one student in this (pool) process; a failure of the grader itself is a status."""
-    from lesson_pkg.grading.cli import grade
-
     try:
-        report = grade(directory, hidden, call_seconds=call_seconds, spawner=_fork_server.spawn)
+        report = grade_folder(directory, hidden, call_seconds=call_seconds, host=_host)
     except Exception as error:  # the batch must go on, whatever one submission does
         return StudentResult(directory.name, None, f"not graded: {type(error).__name__}: {error}")
-    results = report.to_gradescope()
     (out / directory.name).mkdir(parents=True, exist_ok=True)
-    (out / directory.name / RESULTS_FILE).write_text(json.dumps(results, indent=2) + "\n")
-    return StudentResult(directory.name, results, _status(results))
+    write_json(out / directory.name / RESULTS_FILE, report.to_gradescope())
+    write_json(out / directory.name / REPORT_FILE, report.to_dict())
+    return StudentResult(directory.name, report, _status(report))
 
 
 def _already_graded(directory: Path, out: Path) -> StudentResult | None:
-    path = out / directory.name / RESULTS_FILE
-    if not path.is_file():
-        return None
+    path = out / directory.name / REPORT_FILE
     try:
-        results = json.loads(path.read_text())
-    except json.JSONDecodeError:
+        report = Report.from_dict(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return StudentResult(directory.name, results, _status(results))
+    return StudentResult(directory.name, report, _status(report))
+
+
+def check_class_is_private(submissions: Path, hidden: Path | None, slots: int) -> None:
+    """Without namespaces, the workers' users must not reach other students or hidden tests."""
+    if isolation.choose("strict") is not isolation.Isolation.USER:
+        return
+    for slot in range(slots):
+        isolation.require_private(
+            [submissions, *([hidden] if hidden else [])], *isolation.worker_ids(slot)
+        )
 
 
 def grade_class(
@@ -91,22 +108,25 @@ def grade_class(
     jobs: int | None = None,
     force: bool = False,
     call_seconds: float = CALL_SECONDS,
+    progress: Callable[[int, int, StudentResult], None] | None = None,
 ) -> list[StudentResult]:
     """Grade every student folder in ``submissions``; write the files listed above to ``out``."""
     students = sorted(path for path in submissions.iterdir() if path.is_dir())
     if not students:
         raise ValueError(f"{submissions} holds no student folder (one sub-folder per student)")
+    jobs = jobs or os.cpu_count() or 1
+    check_class_is_private(submissions, hidden, jobs)
     out.mkdir(parents=True, exist_ok=True)
     done = {} if force else {s.name: r for s in students if (r := _already_graded(s, out))}
     pending = [student for student in students if student.name not in done]
-    jobs = jobs or os.cpu_count() or 1
     results = dict(done)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_fork_server) as pool:
+    slots = multiprocessing.Value("i", 0)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_host, initargs=(slots,)) as pool:
         futures = [pool.submit(_grade_student, s, out, hidden, call_seconds) for s in pending]
         for finished, future in enumerate(as_completed(futures), start=1):
             result = future.result()
             results[result.student] = result
-            _progress(finished, len(pending), result)
+            (progress or _progress)(finished, len(pending), result)
     ordered = [results[student.name] for student in students]
     write_gradebook(ordered, out / "gradebook.csv")
     write_summary(ordered, out / "summary.csv")
@@ -117,19 +137,12 @@ def _progress(finished: int, total: int, result: StudentResult) -> None:
     """A bar in a terminal, one line per student elsewhere (logs, CI)."""
     width = 30
     filled = width * finished // total
-    score = "-" if result.results is None else f"{result.results['score']:g}"
+    score = "-" if result.report is None else f"{result.report.score:g}"
     line = f"[{'#' * filled}{'.' * (width - filled)}] {finished}/{total}  {result.student}: {score}"
     if sys.stderr.isatty():
         print("\r" + line, end="\n" if finished == total else "", file=sys.stderr, flush=True)
     else:
         print(line, file=sys.stderr, flush=True)
-
-
-def _points_by_function(results: dict | None) -> dict[str, float]:
-    points: Counter[str] = Counter()
-    for test in (results or {}).get("tests", []):
-        points[test["name"].split(":")[0]] += test["score"]
-    return points
 
 
 def write_gradebook(students: list[StudentResult], path: Path) -> None:
@@ -139,43 +152,34 @@ def write_gradebook(students: list[StudentResult], path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["student", *functions, "total", "max", "status"])
         for student in students:
-            points = _points_by_function(student.results)
-            maximum = sum(t["max_score"] for t in (student.results or {}).get("tests", []))
-            total = student.results["score"] if student.results else 0
+            report = student.report or Report()
+            points = {function: earned for function, earned, _ in report.by_function()}
             writer.writerow(
                 [
                     student.student,
-                    *(f"{points[f]:g}" for f in functions),
-                    f"{total:g}",
-                    f"{maximum:g}",
+                    *(f"{points.get(function, 0):g}" for function in functions),
+                    f"{report.score:g}",
+                    f"{report.max_score:g}",
                     student.status,
                 ]
             )
 
 
-def _hint(output: str) -> str:
-    return output.split("Hint: ", 1)[1] if "Hint: " in output else ""
-
-
 def write_summary(students: list[StudentResult], path: Path) -> None:
     """For each test: how many failed it, and the most common named mistake."""
     failed: Counter[str] = Counter()
-    hints: dict[str, Counter[str]] = {}
-    order: list[str] = []
+    mistakes: dict[str, Counter[str]] = {}
     for student in students:
-        for test in (student.results or {}).get("tests", []):
-            name = test["name"]
-            if name not in hints:
-                hints[name] = Counter()
-                order.append(name)
-            if test["status"] == "failed":
-                failed[name] += 1
-                if hint := _hint(test["output"]):
-                    hints[name][hint] += 1
+        for test in (student.report or Report()).tests:
+            mistakes.setdefault(test.name, Counter())
+            if not test.passed:
+                failed[test.name] += 1
+                if test.hint:
+                    mistakes[test.name][test.hint] += 1
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["test", "failed", "of", "most common mistake", "students with it"])
-        for name in sorted(order, key=lambda name: -failed[name]):
-            common = hints[name].most_common(1)
+        for name in sorted(mistakes, key=lambda name: -failed[name]):
+            common = mistakes[name].most_common(1)
             mistake, count = common[0] if common else ("", 0)
             writer.writerow([name, failed[name], len(students), mistake, count])

@@ -1,175 +1,213 @@
-"""``python -m lesson_pkg.grade``: grade a folder of exercise files and report the score.
+"""``lesson``: the course's command line, one verb per job (as otter-grader and nbgrader do).
 
-The exit status says whether grading ran (0) or could not (2: a bad argument), never
-the score: a submission that fails every test still gets a valid report.
+- ``lesson grade [--target DIR] [--hidden DIR] [--json PATH]``: grade one submission
+  (``python -m lesson_pkg.grade`` is the same command);
+- ``lesson grade-class SUBMISSIONS --out DIR``: grade a class, always isolated;
+- ``lesson stubs``: regenerate ``exercises/`` from ``solutions/`` (instructors);
+- ``lesson student-release --out DIR``: the students' copy, without solutions;
+- ``lesson release-solutions --out DIR``: the solutions, after the deadline;
+- ``lesson gradescope --out FILE.zip [--hidden DIR]``: Gradescope's autograder.
+
+The exit status says whether the command ran (0), could not (2: a bad argument, or
+isolation that ``--isolation strict`` requires and the machine lacks), never a score:
+a submission that fails every test still gets a valid report.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lesson_pkg.grading.report import Report
-from lesson_pkg.grading.spawn import CALL_SECONDS, Worker, spawn_worker
-
-COURSE_ROOT = Path(__file__).resolve().parents[2]
-GRADERS = COURSE_ROOT / "tests" / "grading"
-
-
-def grade(
-    target: str | Path,
-    hidden: str | Path | None = None,
-    graders: str | Path = GRADERS,
-    call_seconds: float = CALL_SECONDS,
-    worker: Worker | None = None,
-    spawner: Callable[[Path, int], Worker] = spawn_worker,
-) -> Report:
-    """Grade the exercise files in ``target`` with the graders (and hidden tests).
-
-    Each call of a submitted function may take at most ``call_seconds``. ``worker`` is a
-    worker already started on ``target``, if any; ``spawner`` starts the others
-    (:func:`spawn_worker`, or a :class:`ForkServer`'s ``spawn`` when grading a class).
-    """
-    import pytest  # imported here, with torch, after the worker has been started
-
-    from lesson_pkg.grading.plugin import GradingPlugin
-
-    started = time.perf_counter()
-    plugin = GradingPlugin(
-        Path(target), Path(hidden) if hidden else None, call_seconds, worker, spawner
-    )
-    paths = [str(graders)] + ([str(hidden)] if hidden else [])
-    arguments = [
-        *paths,
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:randomly",
-        "--confcutdir",
-        str(graders),
-        "--rootdir",
-        str(graders),
-        "-c",
-        os.devnull,
-        "--no-header",
-        "-o",
-        "python_files=test_*.py grade_*.py",
-    ]
-    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the grading plugin runs
-    try:
-        # pytest's own progress output is not part of the grader's report
-        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
-            pytest.main(arguments, plugins=[plugin])
-    finally:
-        if autoload is None:
-            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
-    plugin.report.execution_time = time.perf_counter() - started
-    return plugin.report
+ISOLATION_HELP = (
+    "auto: the best the operating system offers; strict: refuse to grade without "
+    "namespaces (bubblewrap) or an unprivileged user; none: no isolation"
+)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lesson_pkg.grade", description=__doc__)
+def _folder(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is not a folder")
+    return path
+
+
+def _grade_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--target",
-        default="exercises",
-        help="folder holding ex01_losses.py, ... (default: exercises)",
-    )
-    parser.add_argument(
-        "--json", metavar="PATH", help="also write Gradescope's results.json to PATH"
-    )
-    parser.add_argument(
-        "--hidden", metavar="DIR", help="a folder of the instructor's hidden tests (test_*.py)"
-    )
-    parser.add_argument(
-        "--classroom",
-        action="store_true",
-        help="also emit GitHub Classroom's result: `result=<base64>` appended to "
-        "$GITHUB_OUTPUT when set, else printed",
-    )
-    parser.add_argument(
-        "--class",
-        dest="class_dir",
-        metavar="SUBMISSIONS",
-        help="grade a whole class: one sub-folder per student (needs --out)",
-    )
-    parser.add_argument(
-        "--out", metavar="DIR", help="with --class: where the gradebook, summary and reports go"
-    )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=None,
-        help="with --class: submissions graded at once (default: every core)",
-    )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="with --class: grade again students already graded in --out",
+        "--hidden",
+        type=_folder,
+        metavar="DIR",
+        help="a folder of the instructor's hidden tests (test_*.py)",
     )
     parser.add_argument(
         "--time-limit",
         type=float,
-        default=CALL_SECONDS,
+        default=10.0,
         metavar="SECONDS",
-        help=f"most seconds one call may take (default: {CALL_SECONDS:g})",
+        help="most seconds one call may take (default: 10)",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lesson", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    grade = verbs.add_parser("grade", help="grade one folder of exercise files")
+    grade.add_argument(
+        "--target",
+        type=_folder,
+        default="exercises",
+        help="folder holding ex01_losses.py, ... (default: exercises)",
+    )
+    grade.add_argument("--json", metavar="PATH", help="also write Gradescope's results.json")
+    grade.add_argument(
+        "--isolation", choices=("auto", "strict", "none"), default="auto", help=ISOLATION_HELP
+    )
+    grade.add_argument(
+        "--github-summary",
+        action="store_true",
+        help="also append the table to $GITHUB_STEP_SUMMARY (GitHub Actions)",
+    )
+    _grade_options(grade)
+
+    grade_class = verbs.add_parser("grade-class", help="grade a class: a folder per student")
+    grade_class.add_argument("submissions", type=_folder, help="one sub-folder per student")
+    grade_class.add_argument(
+        "--out", type=Path, required=True, help="where the gradebook, summary and reports go"
+    )
+    grade_class.add_argument(
+        "--jobs", type=int, default=None, help="submissions graded at once (default: every core)"
+    )
+    grade_class.add_argument(
+        "--force", action="store_true", help="grade again students already graded in --out"
+    )
+    _grade_options(grade_class)
+
+    stubs = verbs.add_parser("stubs", help="regenerate exercises/ from solutions/ (instructors)")
+    stubs.add_argument("--course", type=_folder, default=".", help="the course folder")
+    stubs.add_argument(
+        "--force",
+        action="store_true",
+        help="replace stubs that differ from the generated ones (a learner's work in them is lost)",
+    )
+
+    for verb, help_text in (
+        ("student-release", "the students' copy of the course, without solutions"),
+        ("release-solutions", "the solutions, to publish after the deadline"),
+    ):
+        release = verbs.add_parser(verb, help=help_text)
+        release.add_argument("--course", type=_folder, default=".", help="the course folder")
+        release.add_argument("--out", type=Path, required=True)
+
+    gradescope = verbs.add_parser("gradescope", help="Gradescope's autograder zip")
+    gradescope.add_argument("--course", type=_folder, default=".", help="the course folder")
+    gradescope.add_argument("--out", type=Path, required=True)
+    gradescope.add_argument("--hidden", type=_folder, metavar="DIR", help="hidden tests to include")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one verb; return the exit status."""
+    parser = _parser()
     args = parser.parse_args(argv)
-    if args.class_dir:
-        return _grade_class(parser, args)
-    target = Path(args.target)
-    if not target.is_dir():
-        parser.error(f"--target {target} is not a folder")
-    if args.hidden and not Path(args.hidden).is_dir():
-        parser.error(f"--hidden {args.hidden} is not a folder")
-    worker = spawn_worker(target)  # it imports torch while this process does the same
-    report = grade(target, args.hidden, call_seconds=args.time_limit, worker=worker)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "grade": _grade,
+        "grade-class": _grade_class,
+        "stubs": _stubs,
+        "student-release": _student_release,
+        "release-solutions": _release_solutions,
+        "gradescope": _gradescope,
+    }
+    from lesson_pkg.grading.runner.isolation import IsolationUnavailable
+
+    try:
+        return commands[args.verb](args)
+    except (IsolationUnavailable, ValueError, FileExistsError) as error:
+        print(f"lesson {args.verb}: {error}", file=sys.stderr)
+        return 2
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from lesson_pkg.grading.runner.host import WorkerHost
+
+    host = WorkerHost(args.isolation)  # it imports torch while this process does the same
+    from lesson_pkg.grading.core.results import write_json
+    from lesson_pkg.grading.front.folder import grade_folder
+
+    try:
+        report = grade_folder(args.target, args.hidden, call_seconds=args.time_limit, host=host)
+    finally:
+        host.close()  # every process of the submission is gone: now the report may be written
     print(report.table())
     if args.json:
-        report.write_json(args.json)
-    if args.classroom:
-        _emit_classroom(report.to_classroom())
+        write_json(args.json, report.to_gradescope())
+    if args.github_summary:
+        _github_summary(report)
     return 0
 
 
-def _emit_classroom(payload: str) -> None:
-    """Hand the payload to the workflow step's outputs (or print it outside Actions)."""
-    output = os.environ.get("GITHUB_OUTPUT")
-    if output:
-        with open(output, "a") as handle:
-            handle.write(f"result={payload}\n")
+def _github_summary(report) -> None:
+    """The table, as Markdown, in the workflow run's summary page."""
+    import os
+
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    text = "## Autograder\n\n```\n" + report.table() + "\n```\n"
+    if path:
+        with open(path, "a") as handle:
+            handle.write(text)
     else:
-        print(f"result={payload}")
+        print(text)
 
 
-def _grade_class(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from lesson_pkg.grading.batch import grade_class
+def _grade_class(args: argparse.Namespace) -> int:
+    from lesson_pkg.grading.front.class_grading import grade_class
 
-    if not args.out:
-        parser.error("--class needs --out DIR for the gradebook and reports")
-    if not Path(args.class_dir).is_dir():
-        parser.error(f"--class {args.class_dir} is not a folder")
     started = time.perf_counter()
     students = grade_class(
-        Path(args.class_dir),
-        Path(args.out),
-        Path(args.hidden) if args.hidden else None,
-        args.jobs,
-        args.force,
-        args.time_limit,
+        args.submissions, args.out, args.hidden, args.jobs, args.force, args.time_limit
     )
     seconds = time.perf_counter() - started
     graded = sum(student.status == "graded" for student in students)
     print(
         f"{len(students)} students ({graded} fully importable) in {seconds:.0f} s "
-        f"({seconds / len(students):.1f} s per submission): {Path(args.out) / 'gradebook.csv'}, "
-        f"{Path(args.out) / 'summary.csv'}"
+        f"({seconds / len(students):.1f} s per submission): {args.out / 'gradebook.csv'}, "
+        f"{args.out / 'summary.csv'}"
     )
     return 0
+
+
+def _stubs(args: argparse.Namespace) -> int:
+    from lesson_pkg.maintenance.exercise_stubs import write_stubs
+
+    for path in write_stubs(args.course, force=args.force):
+        print(f"wrote {path}")
+    return 0
+
+
+def _student_release(args: argparse.Namespace) -> int:
+    from lesson_pkg.maintenance.releases import build_student_release
+
+    print(f"student copy in {build_student_release(args.course, args.out)}")
+    return 0
+
+
+def _release_solutions(args: argparse.Namespace) -> int:
+    from lesson_pkg.maintenance.releases import release_solutions
+
+    print(f"solutions in {release_solutions(args.course, args.out)}")
+    return 0
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    from lesson_pkg.maintenance.releases import build_gradescope
+
+    print(f"Gradescope autograder: {build_gradescope(args.course, args.out, args.hidden)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,79 +1,144 @@
-"""The pytest plugin that turns the graders into a :class:`Report`.
+"""The instructor's hidden tests: pytest files run against a submission's session.
 
-It gives tests the ``submission`` fixture (a sandbox around the target folder) and the
-``points(n)`` marker, records the full list of tests at collection, before anything runs,
-and keeps one result per test: a test that never reports counts as failed.
+A hidden test is a pytest function that takes the ``submission`` fixture and may carry
+a ``points(n)`` marker; its docstring's first line, starting with the function it
+grades, is its name::
+
+    @pytest.mark.points(2)
+    def test_one_sample(submission):
+        \"\"\"steps_per_epoch: one sample is one step (hidden)\"\"\"
+        assert submission.run("steps_per_epoch", 1, 32) == 1, "one sample is one step"
+
+``submission.run(function, *args, **kwargs)`` finds the file from the function's name,
+runs it in the sandboxed worker and returns its result as plain data (a plain tensor,
+number or list, built by the grader: it cannot lie about equality); if the function
+fails, the test fails with the reason. ``submission.call(file, function, args, kwargs,
+grad_args, cotangent)`` is the long form, returning an ``Outcome``.
+
+Only the hidden folder is collected: a ``conftest.py`` or test file in a submission is
+never run. The full list of tests is recorded at collection, before anything runs, and a
+test that never reports counts as failed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import os
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 
-from lesson_pkg.grading.report import Report, TestResult
-from lesson_pkg.grading.sandbox import Sandbox
-from lesson_pkg.grading.spawn import Worker
+from lesson_pkg.grading.core.cases import FILE_OF
+from lesson_pkg.grading.core.results import TestResult
+from lesson_pkg.grading.runner.outcome import Outcome
+from lesson_pkg.grading.runner.session import Session
 
 
-class GradingPlugin:
-    def __init__(
+class SubmissionFailed(AssertionError):
+    """The submitted function raised, hung or returned something that is not plain data."""
+
+
+class HiddenTestSubmission:
+    """The ``submission`` fixture: the student's functions, run in their worker."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def run(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)`` in the sandbox; its result, or SubmissionFailed."""
+        if function not in FILE_OF:
+            raise ValueError(
+                f"{function!r} is not an exercise; the exercises are {sorted(FILE_OF)}"
+            )
+        outcome = self._session.call(FILE_OF[function], function, list(args), kwargs, [], None)
+        if not outcome.ok:
+            raise SubmissionFailed(outcome.error)
+        return outcome.result["value"]
+
+    def call(
         self,
-        target: Path,
-        hidden: Path | None,
-        call_seconds: float,
-        worker: Worker | None,
-        spawner: Callable[[Path, int], Worker],
-    ) -> None:
-        self.target = target
-        self.hidden = hidden.resolve() if hidden else None
-        self.report = Report()
-        self._results: dict[str, TestResult] = {}
-        self.sandbox = Sandbox(target, call_seconds=call_seconds, spawner=spawner)
-        self._worker = worker
+        file: str,
+        function: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        grad_args: list[int],
+        cotangent: Any,
+    ) -> Outcome:
+        """The long form: every option of the worker, and the whole Outcome."""
+        return self._session.call(file, function, args, kwargs, grad_args, cotangent)
+
+    def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome:
+        return self._session.scenario(file, function, spec)
+
+
+class HiddenTestsPlugin:
+    """Turns the hidden tests' pytest reports into :class:`TestResult` rows."""
+
+    def __init__(self, session: Session) -> None:
+        self.submission = HiddenTestSubmission(session)
+        self.results: dict[str, TestResult] = {}
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        config.addinivalue_line("markers", "points(n): the points a grader test is worth")
-        self.sandbox.start(self._worker)  # the worker imports torch while pytest collects
+        config.addinivalue_line("markers", "points(n): the points a hidden test is worth")
 
     @pytest.fixture(scope="session")
-    def submission(self) -> Sandbox:
-        return self.sandbox
+    def submission(self) -> HiddenTestSubmission:
+        return self.submission
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             marker = item.get_closest_marker("points")
             points = float(marker.args[0]) if marker and marker.args else 1.0
-            hidden = self.hidden is not None and self.hidden in Path(item.path).resolve().parents
-            result = TestResult(name=_display_name(item), max_score=points, hidden=hidden)
-            self._results[item.nodeid] = result
-            self.report.tests.append(result)
+            function, _, title = _display_name(item).partition(": ")
+            self.results[item.nodeid] = TestResult(function, title, points, hidden=True)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
-        result = self._results.get(item.nodeid)
+        result = self.results.get(item.nodeid)
         if result is None or report.when == "teardown":
             return report
         if report.passed and report.when == "call":
-            result.score, result.message = result.max_score, ""
+            result.record(True)
         elif report.failed:
-            result.score = 0.0
-            result.message = _first_line(call.excinfo) if call.excinfo else "failed"
+            result.record(False, _first_line(call.excinfo) if call.excinfo else "failed")
         return report
 
-    def pytest_sessionfinish(self) -> None:
-        self.sandbox.close()
+
+def run_hidden_tests(folder: Path, session: Session) -> list[TestResult]:
+    """Run the tests in ``folder`` (``test_*.py``, ``grade_*.py``) against ``session``."""
+    plugin = HiddenTestsPlugin(session)
+    arguments = [
+        str(folder),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--confcutdir",
+        str(folder),
+        "--rootdir",
+        str(folder),
+        "-c",
+        os.devnull,
+        "--no-header",
+        "-o",
+        "python_files=test_*.py grade_*.py",
+    ]
+    # only this plugin runs, and pytest's own progress output is not part of the report
+    with (
+        mock.patch.dict(os.environ, {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}),
+        open(os.devnull, "w") as quiet,
+        contextlib.redirect_stdout(quiet),
+    ):
+        pytest.main(arguments, plugins=[plugin])
+    return list(plugin.results.values())
 
 
 def _display_name(item: pytest.Item) -> str:
-    """The case's name (``function: what``), or the test's docstring, or its name."""
-    case = getattr(item, "callspec", None) and item.callspec.params.get("case")
-    if case is not None and hasattr(case, "name"):
-        return case.name
-    doc = getattr(item.function, "__doc__", None) if hasattr(item, "function") else None
-    return doc.strip().splitlines()[0] if doc else item.name
+    """The test's docstring's first line (``function: what``), or its name."""
+    doc = getattr(item, "function", None).__doc__ if hasattr(item, "function") else None
+    return doc.strip().splitlines()[0] if doc else f"hidden: {item.name}"
 
 
 def _first_line(excinfo: pytest.ExceptionInfo) -> str:

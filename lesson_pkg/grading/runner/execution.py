@@ -2,7 +2,8 @@
 
 Used inside the sandboxed worker (for grading) and in the learner's own kernel (for
 ``lesson_pkg.checks``). This module imports no reference implementation: nothing here
-can hand a submission the answer.
+can hand a submission the answer. Only exact plain types come out: a tensor subclass or
+an object that claims to equal anything is refused, not compared.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+
+from lesson_pkg.grading.runner.outcome import ErrorKind
 
 FORBIDDEN_CALL_MESSAGE = (
     "{name} is the built-in this exercise asks you to write: implement it yourself"
@@ -72,14 +75,6 @@ def builtins_blocked(function: str) -> Iterator[None]:
             setattr(owner, name, original)
 
 
-def _clone(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().clone()
-    if isinstance(value, list):
-        return [_clone(item) for item in value]
-    return value
-
-
 def call_function(
     function: Callable[..., Any],
     name: str,
@@ -91,10 +86,11 @@ def call_function(
     """Call ``function(*args, **kwargs)`` and describe what happened in plain data.
 
     The tensors in ``args`` listed in ``grad_args`` require gradients; when given, the
-    result is back-propagated with ``cotangent`` and the gradients are returned. The
-    arguments after the call are returned too, to check that nothing was mutated.
+    result is back-propagated with ``cotangent`` and the gradients are returned (None
+    when the result's shape is not the cotangent's: the value comparison explains why).
+    The arguments after the call are returned too, to check that nothing was mutated.
     """
-    inputs = [_clone(arg) for arg in args]
+    inputs = _plain(args)
     for index in grad_args:
         inputs[index].requires_grad_(True)
     with builtins_blocked(name):
@@ -103,33 +99,51 @@ def call_function(
     return {
         "value": _plain(result),
         "grads": grads,
-        "args_after": [_clone(arg) for arg in inputs],
+        "args_after": _plain(inputs),
     }
 
 
 def _gradients(
     result: Any, inputs: list[Any], grad_args: list[int], cotangent: torch.Tensor | None
-) -> list[Any]:
-    if not isinstance(result, torch.Tensor) or result.grad_fn is None:
+) -> list[Any] | None:
+    if type(result) is torch.Tensor and cotangent is not None and result.shape != cotangent.shape:
+        return None
+    if type(result) is not torch.Tensor or result.grad_fn is None:
         raise NotDifferentiable(
             "your result is not differentiable (it has no grad_fn): build it from tensor "
             "operations, without .item(), .detach(), .numpy() or Python floats"
         )
     result.backward(cotangent if cotangent is not None else torch.ones_like(result))
-    return [inputs[index].grad for index in grad_args]
+    return [_plain(inputs[index].grad) for index in grad_args]
 
 
 class NotDifferentiable(TypeError):
     """A loss whose result autograd cannot differentiate."""
 
 
+class NotPlain(TypeError):
+    """A result that is not plain data: a tensor subclass, an object, a dict..."""
+
+
+PLAIN_SCALARS = (bool, int, float, str, type(None))
+
+
 def _plain(value: Any) -> Any:
-    """Detach tensors; everything else is passed on to the protocol as it is."""
-    if isinstance(value, torch.Tensor):
-        return value.detach()
-    if isinstance(value, list | tuple):
+    """A detached copy of ``value`` built from exact plain types, or :class:`NotPlain`.
+
+    ``type(...) is`` rather than ``isinstance``: a subclass of ``torch.Tensor`` or of
+    ``float`` can override ``==`` and ``allclose``, so it never reaches a comparison.
+    """
+    if type(value) is torch.Tensor:
+        return value.detach().clone()
+    if type(value) in PLAIN_SCALARS:
+        return value
+    if type(value) in (list, tuple):
         return [_plain(item) for item in value]
-    return value
+    raise NotPlain(
+        f"your function returned a {type(value).__module__}.{type(value).__qualname__}, "
+        "expected a plain torch.Tensor, a Python number or a list of them"
+    )
 
 
 # --- Training scenarios: the same model, data and optimizer on both sides -------------
@@ -187,17 +201,19 @@ def run_scenario(function: Callable[..., Any], spec: dict[str, Any]) -> dict[str
     }
 
 
-def describe_error(error: BaseException) -> dict[str, str]:
+ERROR_KINDS: tuple[tuple[type[BaseException], ErrorKind], ...] = (
+    (ForbiddenCall, ErrorKind.FORBIDDEN),
+    (NotImplementedError, ErrorKind.NOT_IMPLEMENTED),
+    (NotDifferentiable, ErrorKind.NOT_DIFFERENTIABLE),
+    (NotPlain, ErrorKind.NOT_PLAIN),
+    (MemoryError, ErrorKind.MEMORY),
+)
+
+
+def describe_error(error: BaseException) -> tuple[ErrorKind, str]:
     """An exception as plain data: its kind for the grader, and a one-line message."""
-    if isinstance(error, ForbiddenCall):
-        kind = "forbidden"
-    elif isinstance(error, NotImplementedError):
-        kind = "not_implemented"
-    elif isinstance(error, NotDifferentiable):
-        kind = "not_differentiable"
-    elif isinstance(error, MemoryError):
-        kind = "memory"
-    else:
-        kind = "exception"
+    kind = next((kind for type_, kind in ERROR_KINDS if isinstance(error, type_)), None)
+    if kind in (ErrorKind.NOT_DIFFERENTIABLE, ErrorKind.NOT_PLAIN, ErrorKind.FORBIDDEN):
+        return kind, str(error)[:500]
     message = f"{type(error).__name__}: {error}".strip()
-    return {"kind": kind, "message": message[:500]}
+    return kind or ErrorKind.EXCEPTION, message[:500]

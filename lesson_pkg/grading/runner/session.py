@@ -1,9 +1,10 @@
-"""The grader's side of the sandbox: a worker process per submission, restarted as needed.
+"""One submission's session: its functions run in a worker forked by the host.
 
-Each request has a time limit; a worker that hangs is killed, one that dies (``exit``,
-``os._exit``, a crash, memory exhaustion) is noticed by the end of its reply pipe. Either
-way that call fails, a fresh worker starts, and grading goes on. Replies are read with
-:mod:`lesson_pkg.grading.protocol`, which never runs code.
+Each call has a time limit: a worker that hangs is stopped, one that dies (``exit``,
+``os._exit``, a crash, memory exhaustion) is noticed by the end of its reply pipe, and
+either way that call fails, a fresh worker starts, and grading goes on. Replies are read
+with :mod:`~lesson_pkg.grading.runner.protocol`, which never runs code.
+:meth:`Session.close` returns only when every process the submission started is gone.
 """
 
 from __future__ import annotations
@@ -11,166 +12,165 @@ from __future__ import annotations
 import os
 import secrets
 import select
+import stat
 import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import torch
+from lesson_pkg.grading.runner import protocol
+from lesson_pkg.grading.runner.host import STARTUP_SECONDS, HostFailed, WorkerHost
+from lesson_pkg.grading.runner.outcome import FATAL_KINDS, ErrorKind, Outcome
 
-from lesson_pkg.grading import protocol
-from lesson_pkg.grading.engine import Outcome
-from lesson_pkg.grading.spawn import CALL_SECONDS, MEMORY_BYTES, Process, Worker, spawn_worker
-
-STARTUP_SECONDS = 120.0
+MEMORY_BYTES = 1024**3
+CALL_SECONDS = 10.0
 FATAL_FAILURES_PER_FUNCTION = 2
+MAX_SOURCE_BYTES = 1 << 20
 
 
-class Sandbox:
-    """Runs the exercise functions of one submission folder in a separate process."""
+class Session:
+    """Runs the exercise functions of one submission in a worker of ``host``."""
 
     def __init__(
         self,
-        directory: str | Path,
+        host: WorkerHost,
+        sources: dict[str, str],
         call_seconds: float = CALL_SECONDS,
         memory_bytes: int = MEMORY_BYTES,
-        spawner: Callable[[Path, int], Worker] = spawn_worker,
     ) -> None:
-        self.directory = Path(directory).resolve()
-        self.spawner = spawner
+        self.host = host
+        self.sources = sources
         self.call_seconds = call_seconds
         self.memory_bytes = memory_bytes
-        self._process: Process | None = None
+        self._pipes: tuple[int, int] | None = None
         self._imported: set[str] = set()
         self._import_errors: dict[str, str] = {}
         self._fatal: dict[str, list[str]] = {}
 
     # --- the worker's life ------------------------------------------------------------
 
-    def start(self, worker: Worker | None = None) -> None:
-        """Start the worker now (or adopt one already started by :func:`spawn_worker`)."""
-        worker = worker or self.spawner(self.directory, self.memory_bytes)
-        self._process, self._request_write, self._reply_read = worker
+    def _start_worker(self) -> None:
+        request_write, reply_read = self.host.spawn(self.memory_bytes)
+        self._pipes = (request_write, reply_read)
         self._buffer = b""
         self._imported = set()
-        self._ready = False
-
-    def _wait_until_ready(self) -> None:
+        os.write(request_write, protocol.dumps({"sources": self.sources}))
         ready = self._read_reply(STARTUP_SECONDS)
-        self._ready = True
         if not isinstance(ready, dict) or ready.get("id") != "ready":
             self.close()
-            raise RuntimeError("the grading worker failed to start")
+            raise HostFailed("the grading worker failed to start")
 
     def close(self) -> None:
-        """Stop the worker (if any); a later request starts a new one."""
-        if self._process is None:
+        """Stop the worker and every process it started; a later call starts a new one."""
+        if self._pipes is None:
             return
-        for descriptor in (self._request_write, self._reply_read):
+        for descriptor in self._pipes:
             try:
                 os.close(descriptor)
             except OSError:
                 pass
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        self._process = None
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self._pipes = None
+        self.host.stop_workers()
 
     # --- requests ---------------------------------------------------------------------
 
     def _read_reply(self, seconds: float) -> Any:
-        """One reply line, or "timeout" / "died" / "garbled"."""
+        """One reply line, or an ErrorKind: TIMEOUT, DIED or GARBLED."""
+        assert self._pipes is not None
+        reply_fd = self._pipes[1]
         deadline = time.monotonic() + seconds
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return "timeout"
-            readable, _, _ = select.select([self._reply_read], [], [], remaining)
+                return ErrorKind.TIMEOUT
+            readable, _, _ = select.select([reply_fd], [], [], remaining)
             if not readable:
-                return "timeout"
-            chunk = os.read(self._reply_read, 1 << 20)
+                return ErrorKind.TIMEOUT
+            chunk = os.read(reply_fd, 1 << 20)
             if not chunk:
-                return "died"
+                return ErrorKind.DIED
             self._buffer += chunk
             if len(self._buffer) > protocol.MAX_MESSAGE_BYTES:
-                return "garbled"
+                return ErrorKind.GARBLED
         line, self._buffer = self._buffer.split(b"\n", 1)
         try:
             return protocol.loads(line)
         except protocol.ProtocolError:
-            return "garbled"
+            return ErrorKind.GARBLED
 
-    def _request(self, message: dict[str, Any]) -> dict[str, Any]:
-        if self._process is None:
-            self.start()
-        if not self._ready:
-            self._wait_until_ready()
+    def _fatal_message(self, kind: ErrorKind) -> str:
+        return {
+            ErrorKind.TIMEOUT: f"took longer than {self.call_seconds:g} s: is there an "
+            "infinite loop?",
+            ErrorKind.DIED: "your code ended the Python process (exit, os._exit, a crash or "
+            "running out of memory)",
+            ErrorKind.GARBLED: "the reply from your code was unreadable (did it write to the "
+            "grader's pipe?)",
+        }[kind]
+
+    def _request(self, message: dict[str, Any]) -> Outcome | dict[str, Any]:
+        if self._pipes is None:
+            self._start_worker()
+        assert self._pipes is not None
         message = {**message, "id": secrets.token_hex(8)}
         try:
-            os.write(self._request_write, protocol.dumps(message))
+            os.write(self._pipes[0], protocol.dumps(message))
         except BrokenPipeError:
-            reply: Any = "died"
+            reply: Any = ErrorKind.DIED
         else:
             reply = self._read_reply(self.call_seconds)
         if isinstance(reply, dict) and reply.get("id") == message["id"]:
             return reply
         self.close()  # hung, dead or lying: start afresh next time
-        kind = reply if isinstance(reply, str) else "garbled"
-        messages = {
-            "timeout": f"took longer than {self.call_seconds:g} s: is there an infinite loop?",
-            "died": "your code ended the Python process (exit, os._exit, a crash or running "
-            "out of memory)",
-            "garbled": "the reply from your code was unreadable (did it write to the "
-            "grader's pipe?)",
-        }
-        return {"ok": False, "kind": kind, "message": messages[kind]}
+        kind = reply if isinstance(reply, ErrorKind) else ErrorKind.GARBLED
+        return Outcome.failure(kind, self._fatal_message(kind))
 
     def _ensure_imported(self, file: str) -> str | None:
         """None once ``file`` imports; otherwise why it cannot (remembered for later)."""
         if file in self._import_errors:
             return self._import_errors[file]
-        if file in self._imported and self._process is not None:
+        if file in self._imported and self._pipes is not None:
             return None
         reply = self._request({"op": "import", "file": file})
-        if reply["ok"]:
+        if isinstance(reply, dict) and reply["ok"]:
             self._imported.add(file)
             return None
-        reason = reply["message"]
-        if reply.get("kind") in ("died", "timeout", "garbled"):
-            reason = f"importing {file}.py failed: {reason}"
-        self._import_errors[file] = f"{file}.py could not be imported: {reason}"
+        if isinstance(reply, Outcome):
+            reason = f"importing {file}.py failed: {reply.error}"
+        else:
+            reason = str(reply.get("message", ""))
+        self._import_errors[file] = f"{file}.py could not be imported: {reason}"[:500]
         return self._import_errors[file]
 
     def _outcome(self, file: str, message: dict[str, Any]) -> Outcome:
+        if file not in self.sources:
+            return Outcome.failure(
+                ErrorKind.IMPORT,
+                f"{file}.py could not be imported: it is missing from the submission (or is "
+                "not a plain file of at most 1 MiB)",
+            )
         import_error = self._ensure_imported(file)
         if import_error:
-            return Outcome(ok=False, error_kind="import", error=import_error)
+            return Outcome.failure(ErrorKind.IMPORT, import_error)
         fatal = self._fatal.setdefault(message["function"], [])
         if len(fatal) >= FATAL_FAILURES_PER_FUNCTION:  # do not restart the worker forever
-            return Outcome(
-                ok=False,
-                error_kind="skipped",
-                error=f"not run: earlier calls failed the same way ({fatal[-1]})",
+            return Outcome.failure(
+                ErrorKind.SKIPPED, f"not run: earlier calls failed the same way ({fatal[-1]})"
             )
         reply = self._request({**message, "file": file})
-        if reply.get("kind") in ("timeout", "died", "garbled"):
-            fatal.append(reply["message"])
+        if isinstance(reply, Outcome):
+            fatal.append(reply.error)
+            return reply
         if reply["ok"]:
             result = reply.get("result")
             if isinstance(result, dict):
                 return Outcome(ok=True, result=result)
-            return Outcome(ok=False, error_kind="garbled", error="the reply had no result")
-        return Outcome(
-            ok=False,
-            error_kind=reply.get("kind", "exception"),
-            error=str(reply.get("message", ""))[:500],
-        )
+            return Outcome.failure(ErrorKind.GARBLED, "the reply had no result")
+        try:
+            kind = ErrorKind(reply.get("kind"))
+        except ValueError:
+            kind = ErrorKind.GARBLED
+        if kind in FATAL_KINDS:  # only the grader decides that a call was fatal
+            kind = ErrorKind.GARBLED
+        return Outcome.failure(kind, str(reply.get("message", "")))
 
     def call(
         self,
@@ -179,8 +179,9 @@ class Sandbox:
         args: list[Any],
         kwargs: dict[str, Any],
         grad_args: list[int],
-        cotangent: torch.Tensor | None,
+        cotangent: Any,
     ) -> Outcome:
+        """Call ``function`` of ``file`` on plain data; see ``execution.call_function``."""
         return self._outcome(
             file,
             {
@@ -194,4 +195,25 @@ class Sandbox:
         )
 
     def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome:
+        """Run a training function on the seeded scenario ``spec``."""
         return self._outcome(file, {"op": "scenario", "function": function, "spec": spec})
+
+
+def read_sources(directory: os.PathLike[str] | str, files: list[str]) -> dict[str, str]:
+    """The text of each of ``files`` (``ex01_losses``...) found in ``directory``.
+
+    Only regular files are read, never through a symbolic link (a link to the hidden tests
+    would otherwise hand them to the submission). A missing, linked or oversized file is
+    left out: grading then says it is missing.
+    """
+    sources = {}
+    for file in files:
+        try:
+            descriptor = os.open(os.path.join(directory, f"{file}.py"), os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        with os.fdopen(descriptor, "rb") as handle:
+            status = os.fstat(descriptor)
+            if stat.S_ISREG(status.st_mode) and status.st_size <= MAX_SOURCE_BYTES:
+                sources[file] = handle.read(MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+    return sources

@@ -1,57 +1,63 @@
-"""The sandboxed worker: imports a submission and runs its functions on request.
+"""One submission's worker: imports its files and runs its functions on request.
 
-Started by :class:`lesson_pkg.grading.sandbox.Sandbox` as
-``python -I -m lesson_pkg.grading.worker SUBMISSION_DIR MEMORY_BYTES REQUEST_FD REPLY_FD``,
-or forked by a fork server (``... worker --fork-server CONTROL_FD``) when a class is graded.
-It reads one JSON request per line and writes one JSON reply per line, through pipes of
-its own; the submission's prints go nowhere. The reference implementations cannot be
-imported here, and the built-ins an exercise asks for are blocked while it runs. Nothing
-this process says is trusted: the grader compares and scores in its own process.
+Forked by the host (:mod:`lesson_pkg.grading.runner.forking`) once it has dropped every
+privilege it will not need. It reads one JSON request per line and writes one JSON reply
+per line through two pipes of its own; the submission's prints go nowhere. The
+submission's files arrive as text in the first message and are written to a private
+temporary folder: the worker never sees the folder they came from. Nothing this process
+says is trusted: the grader compares and scores in its own process.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import resource
-import signal
-import socket
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from lesson_pkg.grading import execution, protocol
+from lesson_pkg.grading.runner import execution, protocol
+from lesson_pkg.grading.runner.outcome import ErrorKind
 
 BLOCKED_MODULES = (
     "lesson_pkg.losses",
     "lesson_pkg.metrics",
     "lesson_pkg.training",
+    "lesson_pkg.history",
     "lesson_pkg.data",
     "lesson_pkg.checks",
-    "lesson_pkg.grading.cases",
-    "lesson_pkg.grading.engine",
-    "lesson_pkg.grading.mistakes",
+    "lesson_pkg.grading.core",
+    "lesson_pkg.grading.front",
     "solutions",
     "sklearn",
     "torchmetrics",
 )
 
 
-def _block_references() -> None:
+def block_references() -> None:
     """Make the reference implementations unimportable in this process."""
     for name in BLOCKED_MODULES:
-        sys.modules[name] = None  # import raises ImportError
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
 
 
-def _limit_memory(extra_bytes: int) -> None:
-    """Cap the address space at what is used now plus ``extra_bytes``."""
+def limit_resources(memory_bytes: int) -> None:
+    """Cap the address space at what is used now plus ``memory_bytes``; no core files."""
     with open("/proc/self/status") as status:
         used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
-    limit = used + extra_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_AS, (used + memory_bytes, used + memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def write_sources(sources: dict[str, str]) -> Path:
+    """The submission's files, in a new folder only this worker's user may read."""
+    folder = Path(tempfile.mkdtemp(prefix="submission-"))
+    for name, text in sources.items():
+        (folder / f"{name}.py").write_text(text)
+    return folder
 
 
 def _import(directory: Path, file: str) -> ModuleType:
@@ -59,6 +65,7 @@ def _import(directory: Path, file: str) -> ModuleType:
     if not path.is_file():
         raise FileNotFoundError(f"{file}.py is missing from the submission")
     spec = importlib.util.spec_from_file_location(f"submission_{file}", path)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -77,63 +84,64 @@ def _import_error(error: BaseException, file: str) -> str:
     return f"{type(error).__name__}{where}: {error}"[:500]
 
 
+def _failure(kind: ErrorKind, message: str) -> dict[str, Any]:
+    return {"ok": False, "kind": kind.value, "message": message[:500]}
+
+
+def _run(request: dict[str, Any], module: ModuleType) -> dict[str, Any]:
+    function = getattr(module, request["function"], None)
+    if not callable(function):
+        return _failure(
+            ErrorKind.MISSING, f"{request['file']}.py defines no function {request['function']}"
+        )
+    if request["op"] == "scenario":
+        return {"ok": True, "result": execution.run_scenario(function, request["spec"])}
+    result = execution.call_function(
+        function,
+        request["function"],
+        request["args"],
+        request["kwargs"],
+        request["grad_args"],
+        request["cotangent"],
+    )
+    return {"ok": True, "result": result}
+
+
 def _handle(request: dict[str, Any], modules: dict[str, ModuleType], directory: Path) -> dict:
     file = request["file"]
+    importing = file not in modules
     try:
-        if file not in modules:
+        if importing:
             modules[file] = _import(directory, file)
         if request["op"] == "import":
             return {"ok": True}
-        function = getattr(modules[file], request["function"], None)
-        if not callable(function):
-            return {
-                "ok": False,
-                "kind": "missing",
-                "message": f"{file}.py defines no function {request['function']}",
-            }
-        if request["op"] == "scenario":
-            return {"ok": True, "result": execution.run_scenario(function, request["spec"])}
-        return {
-            "ok": True,
-            "result": execution.call_function(
-                function,
-                request["function"],
-                request["args"],
-                request["kwargs"],
-                request["grad_args"],
-                request["cotangent"],
-            ),
-        }
+        return _run(request, modules[file])
     except ImportError as error:
-        if error.name in BLOCKED_MODULES or (error.name or "").split(".")[0] in BLOCKED_MODULES:
-            return {
-                "ok": False,
-                "kind": "forbidden",
-                "message": f"importing {error.name} is not allowed while grading: "
-                f"implement the function yourself",
-            }
-        if file not in modules:
-            return {"ok": False, "kind": "import", "message": _import_error(error, file)}
-        return {"ok": False, **execution.describe_error(error)}
+        if (error.name or "").startswith(BLOCKED_MODULES):
+            return _failure(
+                ErrorKind.FORBIDDEN,
+                f"importing {error.name} is not allowed while grading: "
+                "implement the function yourself",
+            )
+        if importing:
+            return _failure(ErrorKind.IMPORT, _import_error(error, file))
+        return _failure(*execution.describe_error(error))
     except SystemExit as error:
-        return {"ok": False, "kind": "exit", "message": f"your code called exit({error.code})"}
+        kind = ErrorKind.IMPORT if importing else ErrorKind.EXIT
+        return _failure(kind, f"your code called exit({error.code})")
     except BaseException as error:  # the submission may raise anything
-        if file not in modules:
-            return {"ok": False, "kind": "import", "message": _import_error(error, file)}
-        return {"ok": False, **execution.describe_error(error)}
+        if importing:
+            return _failure(ErrorKind.IMPORT, _import_error(error, file))
+        return _failure(*execution.describe_error(error))
 
 
-def _prepare() -> None:
-    """What every worker needs before it meets a submission."""
-    _block_references()
-    import torch._dynamo  # noqa: F401  (the first optimizer imports it: 1-2 s, paid up front)
-
-
-def _serve(directory: Path, memory: int, request_fd: int, reply_fd: int) -> None:
-    """Answer requests about the submission in ``directory`` until the grader closes the pipe."""
+def serve(memory_bytes: int, request_fd: int, reply_fd: int) -> None:
+    """Read the submission's files, then answer requests until the grader closes the pipe."""
     requests = os.fdopen(request_fd, "rb")
     replies = os.fdopen(reply_fd, "wb")
-    _limit_memory(memory)
+    first = protocol.loads(requests.readline())
+    directory = write_sources(first["sources"])
+    limit_resources(memory_bytes)
     modules: dict[str, ModuleType] = {}
     replies.write(protocol.dumps({"id": "ready"}))
     replies.flush()
@@ -146,51 +154,12 @@ def _serve(directory: Path, memory: int, request_fd: int, reply_fd: int) -> None
             data = protocol.dumps(
                 {
                     "id": request["id"],
-                    "ok": False,
-                    "kind": "not_plain",
-                    "message": f"your function returned something that is not "
-                    f"a tensor, number or list: {error}",
+                    **_failure(
+                        ErrorKind.NOT_PLAIN,
+                        f"your function "
+                        f"returned something that is not a tensor, number or list: {error}",
+                    ),
                 }
             )
         replies.write(data)
         replies.flush()
-
-
-def serve_forks(control_fd: int) -> None:
-    """A fork server: prepared once, it forks one fresh worker per submission.
-
-    Each request on the control socket carries a submission folder, a memory allowance and
-    the worker's two pipe ends; the reply is the new worker's pid. Forking a prepared
-    process saves every worker the seconds of importing torch.
-    """
-    control = socket.socket(fileno=control_fd)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # exited workers are reaped by the kernel
-    _prepare()
-    while True:
-        message, descriptors, _, _ = socket.recv_fds(control, 4096, 2)
-        if not message:
-            return  # the grader has gone
-        request = json.loads(message)
-        pid = os.fork()
-        if pid == 0:
-            control.close()
-            os.setsid()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            _serve(Path(request["directory"]), request["memory"], *descriptors)
-            os._exit(0)
-        for descriptor in descriptors:
-            os.close(descriptor)
-        control.sendall(json.dumps({"pid": pid}).encode())
-
-
-def main() -> None:
-    if sys.argv[1] == "--fork-server":
-        serve_forks(int(sys.argv[2]))
-        return
-    directory, memory, request_fd, reply_fd = sys.argv[1:5]
-    _prepare()
-    _serve(Path(directory), int(memory), int(request_fd), int(reply_fd))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,189 @@
+"""The worker host: prepared once (torch imported), it forks one worker per submission.
+
+Started by the grader (:class:`lesson_pkg.grading.runner.host.WorkerHost`) as
+``python -I -m lesson_pkg.grading.runner.forking CONTROL_FD ISOLATION UID GID``, inside
+bubblewrap when the isolation is "namespaces". It obeys two requests on its control
+socket: ``spawn`` (a memory allowance and the worker's two pipe ends; the submission's
+files come through the worker's own pipe) and ``stop`` (the reply comes once every process
+the worker started is gone). When the grader goes, it stops everything and exits.
+
+Each worker, before it sees any submission code:
+
+- "namespaces": gets a PID namespace of its own (and, when the host is not root, a user
+  namespace to make it), so it sees no process but its own and all of them die with it;
+- as root ("namespaces" or "user"): becomes the unprivileged ``UID``/``GID``;
+- always: a session of its own, no new privileges, its standard streams on /dev/null,
+  and the host is a child subreaper, so that nothing it starts can escape ``stop``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lesson_pkg.grading.runner import worker
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _prctl(option: int, value: int) -> None:
+    if _libc.prctl(option, value, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
+
+
+def _unshare(flags: int) -> None:
+    if _libc.unshare(flags) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"unshare failed: {os.strerror(error)}")
+
+
+def _descendants() -> list[int]:
+    """Every process below this one, found through /proc (children of children too)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # it ended while we looked
+    found, frontier = [], [os.getpid()]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def stop_everything() -> None:
+    """Kill and reap every process below the host, checking again until none is left."""
+    deadline = time.monotonic() + 10
+    while (remaining := _descendants()) and time.monotonic() < deadline:
+        for pid in remaining:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _reap()
+    _reap()
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.005)
+            if not _descendants():
+                return
+
+
+class Host:
+    """Forks workers with the isolation the grader asked for."""
+
+    def __init__(self, isolation: str, uid: int, gid: int) -> None:
+        self.isolation = isolation
+        self.drop_privileges = os.geteuid() == 0 and isolation != "none"
+        self.uid, self.gid = uid, gid
+        self.scratch = Path(tempfile.mkdtemp(prefix="lesson-grading-"))
+        os.chmod(self.scratch, 0o711)  # a worker may enter its own folder below, no more
+
+    def spawn(self, memory_bytes: int, fds: list[int]) -> None:
+        """Fork a worker that reads its submission and requests from ``fds``."""
+        if os.fork() == 0:
+            try:
+                self._become_worker(memory_bytes, fds)
+            finally:
+                os._exit(0)
+        for descriptor in fds:
+            os.close(descriptor)
+
+    def _become_worker(self, memory_bytes: int, fds: list[int]) -> None:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        home = self.scratch / f"worker-{os.getpid()}"
+        home.mkdir(mode=0o700)
+        if self.drop_privileges:
+            os.chown(home, self.uid, self.gid)
+        if self.isolation == "namespaces":
+            self._enter_pid_namespace()
+        if self.drop_privileges:
+            os.setgroups([])
+            os.setgid(self.gid)
+            os.setuid(self.uid)
+        os.environ["TMPDIR"] = str(home)
+        tempfile.tempdir = str(home)
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        null = os.open(os.devnull, os.O_RDWR)
+        for stream in (0, 1, 2):
+            os.dup2(null, stream)
+        worker.serve(memory_bytes, *fds)
+
+    @staticmethod
+    def _enter_pid_namespace() -> None:
+        """Continue as PID 1 of a new PID namespace (in a new user namespace unless root)."""
+        if os.geteuid() == 0:
+            _unshare(CLONE_NEWPID)
+        else:
+            uid, gid = os.geteuid(), os.getegid()
+            _unshare(CLONE_NEWUSER | CLONE_NEWPID)
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+            Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+        if os.fork() != 0:  # the child is PID 1 of the new namespace; this one is done
+            os._exit(0)
+
+    def stop(self) -> None:
+        """Stop the current worker and everything it started; empty the scratch folder."""
+        stop_everything()
+        for leftover in self.scratch.iterdir():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
+    """Answer the grader's spawn and stop requests until it closes the control socket."""
+    control = socket.socket(fileno=control_fd)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a worker are re-parented here
+    worker.block_references()
+    import torch._dynamo  # noqa: F401  (the first optimizer imports it: 1-2 s, paid once)
+
+    host = Host(isolation, uid, gid)
+    control.sendall(b'{"ready": true}\n')
+    try:
+        while True:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 24, 2)
+            if not message:
+                return  # the grader has gone
+            request = json.loads(message)
+            if request["op"] == "spawn":
+                host.spawn(request["memory"], fds)
+                control.sendall(b'{"spawned": true}\n')
+            else:
+                host.stop()
+                control.sendall(b'{"stopped": true}\n')
+    finally:
+        host.stop()
+        shutil.rmtree(host.scratch, ignore_errors=True)
+
+
+def main() -> None:
+    control_fd, isolation, uid, gid = sys.argv[1:5]
+    serve(int(control_fd), isolation, int(uid), int(gid))
+
+
+if __name__ == "__main__":
+    main()

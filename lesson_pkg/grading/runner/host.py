@@ -1,0 +1,118 @@
+"""The grader's handle on the worker host, light enough to start before torch is imported.
+
+:class:`WorkerHost` starts the host process (:mod:`lesson_pkg.grading.runner.forking`)
+in the isolation :mod:`~lesson_pkg.grading.runner.isolation` chose, so that the host's
+import of torch overlaps with the grader's own. Sessions ask it for workers
+(:meth:`WorkerHost.spawn`) and for the end of one (:meth:`WorkerHost.stop_workers`:
+it returns once every process of that worker is gone).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from typing import Any
+
+from lesson_pkg.grading.runner import isolation as isolation_
+
+STARTUP_SECONDS = 120.0
+
+
+class HostFailed(RuntimeError):
+    """The worker host did not start, or stopped answering."""
+
+
+class WorkerHost:
+    """The process that forks workers, started under the chosen isolation."""
+
+    def __init__(self, policy: str = "auto", slot: int = 0) -> None:
+        self.isolation = isolation_.choose(policy)
+        self.uid, self.gid = isolation_.worker_ids(slot)
+        self._log = tempfile.TemporaryFile()
+        self._start()
+
+    @property
+    def description(self) -> str:
+        return self.isolation.describe(self.uid)
+
+    def _start(self) -> None:
+        self._control, theirs = socket.socketpair()
+        command = isolation_.host_command(self.isolation, theirs.fileno(), self.uid, self.gid)
+        self._process = subprocess.Popen(
+            command,
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
+            cwd=tempfile.gettempdir(),
+            env=isolation_.host_environment(),
+            start_new_session=True,
+        )
+        theirs.close()
+        self._ready = False
+        self._buffer = b""
+
+    def _reply(self, seconds: float) -> dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            readable, _, _ = select.select([self._control], [], [], max(remaining, 0))
+            chunk = self._control.recv(4096) if readable else b""
+            if not chunk:
+                raise HostFailed(self._failure_text())
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def _failure_text(self) -> str:
+        self._log.seek(0)
+        log = self._log.read().decode(errors="replace").strip().splitlines()
+        last = log[-1] if log else "no message"
+        return f"the grading worker host ({self.isolation.value}) stopped: {last}"
+
+    def _request(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> dict[str, Any]:
+        if not self._ready:
+            self._reply(STARTUP_SECONDS)
+            self._ready = True
+        socket.send_fds(self._control, [json.dumps(message).encode()], list(fds))
+        return self._reply(STARTUP_SECONDS)
+
+    def spawn(self, memory_bytes: int) -> tuple[int, int]:
+        """A new worker: the grader's ends of its request and reply pipes."""
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        try:
+            self._request({"op": "spawn", "memory": memory_bytes}, (request_read, reply_write))
+        except (HostFailed, OSError):
+            self.restart()
+            self._request({"op": "spawn", "memory": memory_bytes}, (request_read, reply_write))
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        return request_write, reply_read
+
+    def stop_workers(self) -> None:
+        """Return once every process of the current worker is gone."""
+        try:
+            self._request({"op": "stop"})
+        except (HostFailed, OSError):
+            self.restart()  # a host that died took its workers with it (see close)
+
+    def restart(self) -> None:
+        self.close()
+        self._start()
+
+    def close(self) -> None:
+        """Stop the host; it stops every worker first, and bubblewrap tears down the rest."""
+        self._control.close()
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()

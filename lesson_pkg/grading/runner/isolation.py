@@ -1,0 +1,237 @@
+"""Which isolation the operating system offers the worker, and how to start the host in it.
+
+Three levels, best first:
+
+- ``namespaces``: bubblewrap (``bwrap``, Debian's and Ubuntu's ``bubblewrap`` package)
+  starts the host in new PID, mount, network, IPC and UTS namespaces (and a user
+  namespace when the grader is not root). Its file system holds only Python, its
+  packages and the worker's own code: not the course, the solutions, the hidden tests,
+  the other submissions or the report. Each worker then gets a PID namespace of its own,
+  and, when the grader is root, an unprivileged user too.
+- ``user``: the grader is root but namespaces cannot be made (a container without the
+  capability): each worker runs as an unprivileged user id of its own, in its own
+  session, and cannot signal, trace or write to anything of the grader's.
+- ``none``: neither (macOS, Windows, a locked-down laptop): the worker is a separate
+  process of the grader's own user. Grading works; the report says it was unprotected.
+
+``choose("auto")`` takes the best available; ``choose("strict")`` refuses ``none``,
+saying what is missing; ``choose("none")`` asks for no isolation.
+
+Environment: ``LESSON_PKG_BWRAP`` names the bwrap binary ("" disables it);
+``LESSON_PKG_WORKER_UID`` is the first of the unprivileged user ids (default 61000; one
+per grading process, so that two workers never share one).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import sysconfig
+from enum import StrEnum
+from pathlib import Path
+
+POLICIES = ("auto", "strict", "none")
+DEFAULT_WORKER_UID = 61000
+WORKER_ACCOUNT = "lesson-grader"
+# What the host keeps, as root inside bubblewrap: enough to make each worker's PID
+# namespace, hand it a folder, drop it to its user and stop it. Everything else goes.
+ROOT_CAPABILITIES = (
+    "CAP_SETUID",
+    "CAP_SETGID",
+    "CAP_SYS_ADMIN",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+    "CAP_KILL",
+)
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+HOST_MODULE = "lesson_pkg.grading.runner.forking"
+
+
+class Isolation(StrEnum):
+    """How the worker is kept from the grader, the course and other submissions."""
+
+    NAMESPACES = "namespaces"
+    USER = "user"
+    NONE = "none"
+
+    def describe(self, uid: int) -> str:
+        """One line for the report: what protected this grading run."""
+        if self is Isolation.NAMESPACES:
+            who = f", as unprivileged uid {uid}" if os.geteuid() == 0 else ""
+            return f"bubblewrap: own user, PID, mount and network namespaces{who}"
+        if self is Isolation.USER:
+            return f"unprivileged user: uid {uid}, own session (no namespaces available)"
+        return "none: the submission ran as your own user (install bubblewrap to isolate it)"
+
+
+class IsolationUnavailable(RuntimeError):
+    """Strict isolation was asked for and the operating system cannot provide it."""
+
+
+def bwrap_path() -> str | None:
+    """The bubblewrap binary to use, or None."""
+    configured = os.environ.get("LESSON_PKG_BWRAP")
+    if configured is not None:
+        return configured or None
+    return shutil.which("bwrap")
+
+
+def choose(policy: str) -> Isolation:
+    """The isolation to grade with under ``policy`` ("auto", "strict" or "none")."""
+    if policy not in POLICIES:
+        raise ValueError(f"isolation must be one of {POLICIES}, got {policy!r}")
+    if policy == "none":
+        return Isolation.NONE
+    if bubblewrap_works():
+        return Isolation.NAMESPACES
+    if os.geteuid() == 0:
+        return Isolation.USER
+    if policy == "strict":
+        raise IsolationUnavailable(
+            "strict isolation needs bubblewrap with user namespaces, or a grader running "
+            "as root. Install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`) "
+            "and allow unprivileged user namespaces (`sysctl "
+            "kernel.unprivileged_userns_clone=1`; Ubuntu 24.04: an AppArmor profile for "
+            "bwrap), or run the grader as root in a container."
+        )
+    return Isolation.NONE
+
+
+def worker_ids(slot: int) -> tuple[int, int]:
+    """The unprivileged (uid, gid) of the workers of grading process number ``slot``."""
+    uid = int(os.environ.get("LESSON_PKG_WORKER_UID", DEFAULT_WORKER_UID)) + slot
+    try:
+        owner = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return uid, uid
+    if owner != WORKER_ACCOUNT:
+        raise IsolationUnavailable(
+            f"uid {uid} belongs to the account {owner!r}; set LESSON_PKG_WORKER_UID to "
+            "the first of a range of unused user ids"
+        )
+    return uid, uid
+
+
+@functools.cache
+def bubblewrap_works() -> bool:
+    """Whether bubblewrap is installed and may create the namespaces we need."""
+    binary = bwrap_path()
+    if binary is None:
+        return False
+    probe = [binary, *_namespace_options(), "--ro-bind", "/", "/", "true"]
+    try:
+        completed = subprocess.run(probe, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return completed.returncode == 0
+
+
+def _namespace_options() -> list[str]:
+    options = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
+    options += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+    if os.geteuid() == 0:
+        options += ["--cap-drop", "ALL"]
+        for capability in ROOT_CAPABILITIES:
+            options += ["--cap-add", capability]
+    else:
+        options.append("--unshare-user")
+    return options
+
+
+def _python_paths() -> list[str]:
+    """The folders Python and its packages live in (the interpreter's own and the venv's)."""
+    paths = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        str(Path(sys.executable).parent),
+        str(Path(os.path.realpath(sys.executable)).parent),
+        *(sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")),
+        *(entry for entry in sys.path if entry and Path(entry).is_dir()),
+    }
+    ordered = sorted(path for path in paths if not path.startswith(SYSTEM_PATHS))
+    # a folder inside another one already bound needs no bind of its own
+    return [path for path in ordered if not any(path.startswith(f"{p}/") for p in ordered)]
+
+
+def _package_view() -> list[str]:
+    """Options that show only the worker's code of ``lesson_pkg``: no reference, no grader."""
+    package = Path(__file__).resolve().parents[2]
+    options = ["--tmpfs", str(package)]
+    for part in ("__init__.py", "grading/__init__.py", "grading/runner"):
+        options += ["--ro-bind", str(package / part), str(package / part)]
+    return [*options, "--remount-ro", str(package)]
+
+
+def _system_view() -> list[str]:
+    options = []
+    for path in SYSTEM_PATHS:
+        if os.path.islink(path):
+            options += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            options += ["--ro-bind", path, path]
+    return options
+
+
+def host_command(isolation: Isolation, control_fd: int, uid: int, gid: int) -> list[str]:
+    """The command line that starts the worker host under ``isolation``."""
+    python = [sys.executable, "-I", "-B", "-m", HOST_MODULE, str(control_fd)]
+    python += [isolation.value, str(uid), str(gid)]
+    if isolation is not Isolation.NAMESPACES:
+        return python
+    binary = bwrap_path()
+    assert binary is not None
+    options = [binary, *_namespace_options(), *_system_view()]
+    for path in _python_paths():
+        options += ["--ro-bind", path, path]
+    options += _package_view()
+    options += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    return [*options, *python]
+
+
+def host_environment() -> dict[str, str]:
+    """A minimal environment: no tokens, paths or settings of the grader's leak in."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "LESSON_PKG_PLAIN_OUTPUT": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def require_private(paths: list[Path], uid: int, gid: int) -> None:
+    """Refuse to go on if user ``uid`` may read any of ``paths`` (hidden tests, a class).
+
+    Needed only without namespaces: with them, the worker's file system holds none of it.
+    """
+    reachable = reachable_by(uid, gid, paths)
+    if reachable:
+        names = " ".join(str(path) for path in reachable)
+        raise IsolationUnavailable(
+            f"the workers' user (uid {uid}) can read {names}: without namespaces a "
+            "submission could read them (hidden tests, other students' files). Make them "
+            f"private to the grader: chmod 700 {names}"
+        )
+
+
+def reachable_by(uid: int, gid: int, paths: list[Path]) -> list[Path]:
+    """Those of ``paths`` that user ``uid`` (group ``gid``, no others) may read."""
+    reachable = []
+    for path in paths:
+        completed = subprocess.run(
+            ["test", "-r", str(path), "-a", "-x", str(path)],
+            user=uid,
+            group=gid,
+            extra_groups=[],
+            capture_output=True,
+        )
+        if completed.returncode == 0:
+            reachable.append(path)
+    return reachable
