@@ -77,7 +77,7 @@ class HiddenTestsPlugin:
     """Turns the hidden tests' pytest reports into :class:`TestResult` rows."""
 
     def __init__(self, session: Session) -> None:
-        self.submission = HiddenTestSubmission(session)
+        self._submission = HiddenTestSubmission(session)
         self.results: dict[str, TestResult] = {}
 
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -85,7 +85,7 @@ class HiddenTestsPlugin:
 
     @pytest.fixture(scope="session")
     def submission(self) -> HiddenTestSubmission:
-        return self.submission
+        return self._submission
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
@@ -144,4 +144,6 @@ def _display_name(item: pytest.Item) -> str:
 def _first_line(excinfo: pytest.ExceptionInfo) -> str:
     """The assertion's own message, without pytest's expression rewriting."""
     message = str(excinfo.value).split("\nassert ")[0].strip()
+    if message.startswith("assert "):  # no message of its own: pytest's first line
+        message = message.splitlines()[0]
     return (message or excinfo.typename)[:500]

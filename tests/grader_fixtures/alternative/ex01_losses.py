@@ -25,6 +25,12 @@ def binary_cross_entropy(input, target, reduction="mean"):
     return _reduce(-target * positive - (1 - target) * negative, reduction)
 
 
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    # -log sigmoid(z) = softplus(-z) and -log(1 - sigmoid(z)) = softplus(z)
+    softplus = torch.nn.functional.softplus
+    return _reduce(target * softplus(-input) + (1 - target) * softplus(input), reduction)
+
+
 def cross_entropy(input, target, ignore_index=-100, reduction="mean"):
     rows = []
     for logits, label in zip(input, target, strict=True):

@@ -10,9 +10,10 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-from lesson_pkg.grading import release
 from lesson_pkg.grading.cases import CASES
 from lesson_pkg.grading.stubs import BEGIN, SOLUTION_BLOCK
+
+from lesson_pkg.grading import release
 
 ROOT = Path(__file__).resolve().parent.parent
 

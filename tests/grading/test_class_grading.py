@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from lesson_pkg.grading.cases import CASES
 
 from lesson_pkg.grading import mistakes
-from lesson_pkg.grading.cases import CASES
 
 ROOT = Path(__file__).resolve().parent.parent
 TOTAL = sum(case.points for case in CASES)

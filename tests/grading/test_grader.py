@@ -4,57 +4,24 @@ Each test grades a whole submission folder through the real command line
 (``python -m lesson_pkg.grade``) and reads the Gradescope JSON it writes.
 """
 
-import json
+import itertools
 import shutil
 import subprocess
 import sys
 import textwrap
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 import torch
+from submissions import FIXTURES, ROOT, grade, scores_by_function, write_submission
 
 from lesson_pkg.checks import check
-from lesson_pkg.grading import mistakes, protocol
-from lesson_pkg.grading.cases import CASES, FILE_OF
-from lesson_pkg.grading.stubs import make_stub, stubs_for
+from lesson_pkg.grading.core import mistakes
+from lesson_pkg.grading.core.cases import CASES, FILE_OF, RANKS, REDUCTIONS, grid_of
+from lesson_pkg.grading.runner import protocol
+from lesson_pkg.maintenance.exercise_stubs import make_stub, stubs_for, write_stubs
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "grader_fixtures"
 TOTAL_POINTS = sum(case.points for case in CASES)
-
-
-def grade(target: Path, tmp_path: Path, *options: str) -> tuple[dict, str]:
-    """Grade ``target`` with the CLI; return the results.json and the printed table."""
-    results = tmp_path / f"results-{target.name}.json"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lesson_pkg.grade",
-            "--target",
-            str(target),
-            "--json",
-            str(results),
-            *options,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(results.read_text()), completed.stdout
-
-
-def scores_by_function(results: dict) -> dict[str, tuple[float, float]]:
-    totals = defaultdict(lambda: [0.0, 0.0])
-    for test in results["tests"]:
-        function = test["name"].split(":")[0]
-        totals[function][0] += test["score"]
-        totals[function][1] += test["max_score"]
-    return {function: tuple(points) for function, points in totals.items()}
 
 
 def assert_valid_gradescope_json(results: dict) -> None:
@@ -87,10 +54,14 @@ def test_solutions_earn_full_marks_and_the_report_is_gradescope_json(tmp_path):
 
 
 def test_untouched_stubs_earn_nothing_and_say_so(tmp_path):
-    results, _ = grade(ROOT / "exercises", tmp_path)
+    results, table = grade(ROOT / "exercises", tmp_path)
     assert_valid_gradescope_json(results)
     assert results["score"] == 0
     assert all("not implemented yet" in test["output"] for test in results["tests"])
+    # the table says it in one line that names every function
+    assert table.count("not written yet") == 1
+    last_line = table.split("not written yet")[1]
+    assert all(function in last_line for function in FILE_OF)
 
 
 def test_correct_solutions_written_differently_keep_full_marks(tmp_path):
@@ -115,21 +86,20 @@ def _rounds() -> list[list[mistakes.Mistake]]:
 @pytest.mark.parametrize("round_number", range(len(_rounds())))
 def test_every_classic_mistake_loses_points_and_the_message_names_it(round_number, tmp_path):
     chosen = _rounds()[round_number]
-    submission = mistakes.write_submission(ROOT / "solutions", chosen, tmp_path / "submission")
+    submission = write_submission(chosen, tmp_path / "submission")
     results, _ = grade(submission, tmp_path)
     assert_valid_gradescope_json(results)
     scores = scores_by_function(results)
     for mistake in chosen:
         earned, possible = scores[mistake.function]
-        assert earned < possible, f"{mistake.implementation.__name__} kept full marks"
+        assert earned < possible, f"{mistake.id} kept full marks"
         outputs = [
             test["output"]
             for test in results["tests"]
             if test["name"].startswith(f"{mistake.function}:") and test["score"] == 0
         ]
         assert any(mistake.hint in output for output in outputs), (
-            f"{mistake.implementation.__name__}: no failing test names the mistake; "
-            f"messages were {outputs}"
+            f"{mistake.id}: no failing test names the mistake; messages were {outputs}"
         )
 
 
@@ -154,7 +124,8 @@ def test_tampering_earns_nothing_and_the_grader_still_reports(tmp_path):
     assert "unreadable" in messages["hinge_loss"]  # forged replies on the grader's pipe
     assert "could not be imported: your code called exit(0)" in messages["steps_per_epoch"]
     assert "importing lesson_pkg.metrics is not allowed" in messages["accuracy"]
-    assert "Score: 3 / 56" in table  # the submission's conftest.py and test file never ran
+    honest_points = sum(case.points for case in CASES if case.function in honest)
+    assert f"Score: {honest_points} / {TOTAL_POINTS}" in table  # its conftest.py never ran
 
 
 def test_files_that_fail_to_import_earn_nothing_and_the_rest_is_graded(tmp_path):
@@ -171,7 +142,7 @@ def test_files_that_fail_to_import_earn_nothing_and_the_rest_is_graded(tmp_path)
     assert "importing ex03_accuracy.py failed" in outputs["accuracy"]
 
 
-def test_hidden_tests_are_published_later_and_the_summary_says_public(tmp_path):
+def test_hidden_tests_are_published_later_and_the_public_score_shows_first(tmp_path):
     hidden = tmp_path / "hidden"
     hidden.mkdir()
     (hidden / "test_hidden.py").write_text(
@@ -186,32 +157,102 @@ def test_hidden_tests_are_published_later_and_the_summary_says_public(tmp_path):
                                       [torch.tensor([1000.0]), torch.tensor([0.0])], {}, [], None)
             assert outcome.ok, outcome.error
             assert outcome.result["value"].item() == 1e6, "the loss of an error of 1000"
-    ''')
+
+        @pytest.mark.points(2)
+        def test_steps(submission):
+            """steps_per_epoch: one sample is one step (hidden)"""
+            assert submission.run("steps_per_epoch", 1, 32) == 1, "one sample is one step"
+        ''')
     )
     results, _ = grade(ROOT / "solutions", tmp_path, "--hidden", str(hidden))
     hidden_tests = [test for test in results["tests"] if test["visibility"] == "after_published"]
-    assert [test["name"] for test in hidden_tests] == ["mse_loss: large values (hidden)"]
-    assert hidden_tests[0]["score"] == 3
-    assert results["score"] == TOTAL_POINTS + 3
+    assert [test["name"] for test in hidden_tests] == [
+        "mse_loss: large values (hidden)",
+        "steps_per_epoch: one sample is one step (hidden)",
+    ]
+    assert [test["score"] for test in hidden_tests] == [3, 2]
+    assert results["score"] == TOTAL_POINTS + 5
+    # the output students see before publication counts the public tests only
+    assert f"Score: {TOTAL_POINTS} / {TOTAL_POINTS} (public tests)" in results["output"]
     assert "all public tests passed" in results["output"].lower()
     assert "all tests passed" not in results["output"].lower()
 
 
-def test_the_cli_rejects_a_missing_folder():
+def test_a_hidden_folder_without_tests_fails_loudly_and_writes_no_score(tmp_path):
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "notes.py").write_text("x = 1\n")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lesson_pkg.grade",
+            "--target",
+            str(ROOT / "solutions"),
+            "--hidden",
+            str(hidden),
+            "--json",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert completed.returncode == 2
+    assert "no hidden test found" in completed.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_the_cli_rejects_a_missing_folder(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "lesson_pkg.grade", "--target", "no-such-folder"],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=tmp_path,
     )
     assert completed.returncode == 2
     assert "not a folder" in completed.stderr
 
 
+def test_generated_cases_cover_every_rank_with_every_reduction():
+    full_grid = set(itertools.product(RANKS, REDUCTIONS))
+    elementwise = (
+        "mse_loss",
+        "mae_loss",
+        "binary_cross_entropy",
+        "binary_cross_entropy_with_logits",
+        "hinge_loss",
+    )
+    for function in elementwise:
+        generated = [
+            case for case in CASES if case.function == function and "every rank" in case.title
+        ]
+        assert generated, function
+        calls = generated[0].calls()
+        assert grid_of(calls) == full_grid, function
+        # a batch size different from the number of elements, wherever rank >= 2
+        assert all(len(args[0]) != args[0].numel() for args, _ in calls if args[0].dim() >= 2)
+    for case in CASES:
+        if (
+            case.function == "cross_entropy"
+            and case.title != "logits [2.0, 0.5, 0.1] with label 0 give 0.3168"
+        ):
+            calls = case.calls()
+            assert all(len(args[1]) > 1 for args, _ in calls), case.name
+            assert {options.get("reduction", "mean") for _, options in calls} == set(REDUCTIONS)
+    ignored = {
+        options["ignore_index"]
+        for _, options in next(
+            case for case in CASES if case.name == "cross_entropy: ignore_index"
+        ).calls()
+    }
+    assert -100 in ignored and any(index >= 0 for index in ignored)
+
+
 def test_exercises_are_generated_from_the_current_solutions():
     for name, stub in stubs_for(ROOT / "solutions").items():
         assert (ROOT / "exercises" / name).read_text() == stub, (
-            f"exercises/{name} is out of date: run `make exercises`"
+            f"exercises/{name} is out of date: run `lesson stubs --force`"
         )
 
 
@@ -219,13 +260,32 @@ def test_stubs_keep_docstrings_and_drop_every_solution_line():
     source = (ROOT / "solutions" / "ex01_losses.py").read_text()
     stub = make_stub(source)
     assert "BEGIN SOLUTION" not in stub and "logsumexp(input" not in stub
-    assert stub.count("raise NotImplementedError") == 5
-    assert "Hints: ``torch.log(torch.softmax(...))`` overflows" in stub
+    assert stub.count("raise NotImplementedError") == source.count("### BEGIN SOLUTION") == 6
+    assert "log(1 + exp(-|z_i|))" in stub  # the formula stays in the docstring
     with pytest.raises(ValueError, match="unbalanced"):
         make_stub("### BEGIN SOLUTION\nx = 1\n")
 
 
-def test_in_notebook_check_passes_a_solution_and_names_a_mistake():
+def test_regenerating_the_stubs_never_overwrites_a_learners_work(tmp_path):
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    mine = tmp_path / "exercises" / "ex01_losses.py"
+    mine.write_text(mine.read_text() + "\n# my own work\n")
+    with pytest.raises(FileExistsError, match=r"ex01_losses\.py"):
+        write_stubs(tmp_path)
+    assert "# my own work" in mine.read_text()
+    completed = subprocess.run(
+        [sys.executable, "-m", "lesson_pkg.grading.front.cli", "stubs", "--course", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 2 and "--force" in completed.stderr
+    assert "# my own work" in mine.read_text()
+    assert write_stubs(tmp_path, force=True) == [mine]
+    assert "# my own work" not in mine.read_text()
+
+
+def test_in_notebook_check_passes_a_solution_and_names_a_mistake(tmp_path, monkeypatch):
     sys.path.insert(0, str(ROOT / "solutions"))
     try:
         import ex03_accuracy
@@ -236,6 +296,26 @@ def test_in_notebook_check_passes_a_solution_and_names_a_mistake():
     assert result.score == 0 and "not a percent" in str(result)
     with pytest.raises(ValueError, match="not an exercise"):
         check(print)
+
+
+def test_check_by_name_reads_the_learners_file_afresh(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")  # where a notebook's kernel runs
+    assert check("mse_loss").score == 0
+    exercise = tmp_path / "exercises" / "ex01_losses.py"
+    solution = (ROOT / "solutions" / "ex01_losses.py").read_text()
+    exercise.write_text(solution)  # the learner saves the file; no kernel restart
+    assert check("mse_loss").passed
+
+
+def test_a_wrong_shape_is_explained_not_a_raw_torch_error():
+    result = check(mistakes.mse_sum_instead_of_mean, name="mse_loss")
+    gradients = next(line for line in result.lines if line[1] == "gradients")
+    assert not gradients[0]
+    assert "Mismatch in shape" not in gradients[3] and "Hint:" in gradients[3]
+    result = check(mistakes.mse_ignores_reduction, name="mse_loss")
+    assert "the reduction is ignored" in str(result)
 
 
 def test_protocol_round_trips_plain_data_and_refuses_anything_else():

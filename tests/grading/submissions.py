@@ -1,0 +1,82 @@
+"""Building submission folders for the grader's tests, and grading them as a user would."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import subprocess
+import sys
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+from lesson_pkg.grading.core.cases import FILE_OF
+from lesson_pkg.grading.core.mistakes import Mistake
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "grader_fixtures"
+
+
+def _replace_function(source: str, name: str, replacement: str) -> str:
+    """``source`` with the top-level function ``name`` swapped for ``replacement``."""
+    tree = ast.parse(source)
+    node = next(
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name
+    )
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[: node.lineno - 1]) + replacement + "".join(lines[node.end_lineno :])
+
+
+def write_submission(chosen: list[Mistake], folder: Path, replacements: dict | None = None) -> Path:
+    """The solutions, with each chosen mistake in place of its function.
+
+    ``replacements`` maps a function name to source code that replaces it (attacks).
+    """
+    files: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for mistake in chosen:
+        wrong = textwrap.dedent(inspect.getsource(mistake.implementation))
+        wrong = wrong.replace(f"def {mistake.id}(", f"def {mistake.function}(", 1)
+        files[FILE_OF[mistake.function]].append((mistake.function, wrong))
+    for function, source in (replacements or {}).items():
+        files[FILE_OF[function]].append((function, textwrap.dedent(source)))
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted((ROOT / "solutions").glob("ex*.py")):
+        source = "import math\nimport torch\n" + path.read_text()
+        for function, replacement in files.get(path.stem, []):
+            source = _replace_function(source, function, replacement)
+        (folder / path.name).write_text(source)
+    return folder
+
+
+def grade(target: Path, out: Path, *options: str, check: bool = True) -> tuple[dict, str]:
+    """Grade ``target`` with the command line; return the results.json and the table."""
+    results = out / f"results-{target.name}.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lesson_pkg.grade",
+            "--target",
+            str(target),
+            "--json",
+            str(results),
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=out,
+        timeout=600,
+    )
+    if check:
+        assert completed.returncode == 0, completed.stderr
+    return json.loads(results.read_text()), completed.stdout
+
+
+def scores_by_function(results: dict) -> dict[str, tuple[float, float]]:
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for test in results["tests"]:
+        function = test["name"].split(":")[0]
+        totals[function][0] += test["score"]
+        totals[function][1] += test["max_score"]
+    return {function: (earned, possible) for function, (earned, possible) in totals.items()}

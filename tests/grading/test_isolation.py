@@ -1,0 +1,258 @@
+"""A submission that attacks the grader earns nothing and changes nothing.
+
+Each attack is graded through the real command line, under each isolation this machine
+offers: ``namespaces`` (bubblewrap) and, when the tests run as root (CI), ``user`` (an
+unprivileged user id, bubblewrap turned off). The attacks: signals to the grader and
+its process group, a process left behind that forges the report once it is written,
+reading the solutions and the hidden tests, writing into the course and another
+student's folder, and objects that lie about equality.
+"""
+
+import json
+import os
+import shutil
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from submissions import ROOT, grade, scores_by_function, write_submission
+
+from lesson_pkg.checks import check
+from lesson_pkg.grading.core.cases import CASES
+from lesson_pkg.grading.runner import isolation
+
+TOTAL_POINTS = sum(case.points for case in CASES)
+MARKER = "forger5f2c"  # at most 15 characters: a process name
+
+MODES = [
+    pytest.param(
+        {},
+        marks=pytest.mark.skipif(
+            not isolation.bubblewrap_works(), reason="bubblewrap cannot create namespaces here"
+        ),
+        id="namespaces",
+    ),
+    pytest.param(
+        {"LESSON_PKG_BWRAP": ""},
+        marks=pytest.mark.skipif(os.geteuid() != 0, reason="the user path needs a root grader"),
+        id="user",
+    ),
+]
+
+KILL_THE_GRADER = """
+def mse_loss(input, target, reduction="mean"):
+    import os, signal
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if b"lesson_pkg" in handle.read():
+                    os.kill(int(entry), signal.SIGKILL)
+        except OSError:
+            pass
+    for group in (os.getpgid(0), os.getpgid(os.getppid())):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        os.kill(-1, signal.SIGKILL)  # every process this user may signal
+    except OSError:
+        pass
+    return input.sum() * 0
+"""
+
+FORGE_THE_REPORT = """
+import ctypes, json, os, time
+if os.fork() == 0:  # a daemon: double fork, its own session, a name to find it by
+    os.setsid()
+    if os.fork() == 0:
+        ctypes.CDLL(None).prctl(15, b"{marker}", 0, 0, 0)
+        deadline = time.time() + 40
+        while time.time() < deadline:
+            try:
+                with open({results!r}, "w") as handle:
+                    json.dump({{"score": 999, "tests": []}}, handle)
+            except OSError:
+                pass
+            time.sleep(0.05)
+    os._exit(0)
+"""
+
+STEAL_THE_ANSWERS = """
+def cross_entropy(input, target, ignore_index=-100, reduction="mean"):
+    namespace = {{}}
+    try:
+        with open({solutions!r}) as handle:
+            exec(handle.read(), namespace)
+    except OSError:
+        return input.sum() * 0
+    return namespace["cross_entropy"](input, target, ignore_index, reduction)
+
+
+def best_epoch(values, mode="min"):
+    try:
+        with open({hidden!r}) as handle:
+            handle.read()
+    except OSError:
+        return 0
+    return min(range(len(values)), key=values.__getitem__) + 1 if mode == "min" else (
+        max(range(len(values)), key=values.__getitem__) + 1)
+"""
+
+VANDALISE = """
+def hinge_loss(input, target, margin=1.0, reduction="mean"):
+    for path in ({course!r}, {other!r}, {report_dir!r} + "/results.json"):
+        try:
+            with open(path, "w") as handle:
+                handle.write("vandalised")
+        except OSError:
+            pass
+    return input.sum() * 0
+"""
+
+
+@pytest.fixture
+def attack_submission(tmp_path: Path) -> dict[str, Path]:
+    """An attacking submission, the private places it aims at, and where results go."""
+    private = tmp_path / "private"  # what the grader may read and workers must not
+    private.mkdir(mode=0o700)
+    shutil.copytree(ROOT / "solutions", private / "solutions")
+    hidden = private / "hidden"
+    hidden.mkdir()
+    (hidden / "test_hidden.py").write_text(
+        textwrap.dedent('''
+        def test_best_epoch(submission):
+            """best_epoch: a secret case (hidden)"""
+            assert submission.run("best_epoch", [0.3, 0.1, 0.2]) == 2
+        ''')
+    )
+    course = private / "course.txt"
+    course.write_text("the course")
+    other = private / "class" / "bob" / "ex01_losses.py"
+    other.parent.mkdir(parents=True)
+    other.write_text("bob's work")
+    out = tmp_path / "out"
+    out.mkdir()
+    results = out / "results-submission.json"
+    attacks = {
+        "mse_loss": KILL_THE_GRADER,
+        "hinge_loss": VANDALISE.format(course=str(course), other=str(other), report_dir=str(out)),
+    }
+    before, after = STEAL_THE_ANSWERS.format(
+        solutions=str(private / "solutions" / "ex01_losses.py"),
+        hidden=str(hidden / "test_hidden.py"),
+    ).split("\n\ndef best_epoch")
+    attacks["cross_entropy"] = before
+    attacks["best_epoch"] = "def best_epoch" + after
+    submission = write_submission([], tmp_path / "submission", attacks)
+    daemon = FORGE_THE_REPORT.format(marker=MARKER, results=str(results))
+    metrics = submission / "ex03_accuracy.py"  # starts the daemon when imported
+    metrics.write_text(daemon + metrics.read_text())
+    return {
+        "submission": submission,
+        "out": out,
+        "results": results,
+        "hidden": hidden,
+        "course": course,
+        "other": other,
+    }
+
+
+def _marked_processes() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == MARKER:
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.parametrize("environment", MODES)
+def test_attacks_earn_nothing_and_leave_nothing_behind(attack_submission, environment, monkeypatch):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    paths = attack_submission
+    results, table = grade(
+        paths["submission"],
+        paths["out"],
+        "--hidden",
+        str(paths["hidden"]),
+        "--isolation",
+        "strict",
+        "--time-limit",
+        "5",
+    )
+    # the grader finished and wrote a valid report, whatever was killed or forged
+    used = next(line for line in table.splitlines() if line.startswith("Isolation: "))
+    assert not used.startswith("Isolation: none"), used
+    scores = scores_by_function(results)
+    for function in ("mse_loss", "cross_entropy", "hinge_loss", "best_epoch"):
+        assert scores[function][0] == 0, (function, scores[function])
+    hidden = [test for test in results["tests"] if test["visibility"] == "after_published"]
+    assert hidden and hidden[0]["score"] == 0
+    # honest functions beside the attacks keep their points
+    for function in ("mae_loss", "binary_cross_entropy", "accuracy", "steps_per_epoch"):
+        assert scores[function][0] == scores[function][1], function
+    # nothing the submission started is left, and nothing it aimed at changed
+    assert _marked_processes() == []
+    time.sleep(1.0)
+    assert json.loads(paths["results"].read_text()) == results
+    assert results["score"] != 999
+    assert paths["course"].read_text() == "the course"
+    assert paths["other"].read_text() == "bob's work"
+
+
+class LyingTensor(torch.Tensor):
+    """Claims to equal anything, in every way torch compares."""
+
+    def __eq__(self, other):
+        return True
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func in (torch.allclose, torch.equal, torch.Tensor.__eq__):
+            return True
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def test_objects_that_lie_about_equality_earn_nothing():
+    def mse_loss(input, target, reduction="mean"):
+        return torch.zeros(()).as_subclass(LyingTensor)
+
+    result = check(mse_loss)
+    assert result.score == 0
+    assert "expected a plain torch.Tensor" in str(result)
+
+
+def test_a_constant_earns_no_property_point():
+    def mse_loss(input, target, reduction="mean"):
+        return torch.zeros(input.shape if reduction == "none" else ())
+
+    result = check(mse_loss)
+    assert result.score == 0, str(result)
+
+
+def test_strict_isolation_refuses_to_grade_unprotected_and_says_how_to_fix(monkeypatch):
+    monkeypatch.setenv("LESSON_PKG_BWRAP", "")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    isolation.bubblewrap_works.cache_clear()
+    try:
+        with pytest.raises(isolation.IsolationUnavailable, match="apt-get install bubblewrap"):
+            isolation.choose("strict")
+        assert isolation.choose("auto") is isolation.Isolation.NONE
+    finally:
+        isolation.bubblewrap_works.cache_clear()
+
+
+def test_grading_without_isolation_still_works_and_the_report_says_so(tmp_path):
+    results, table = grade(ROOT / "solutions", tmp_path, "--isolation", "none")
+    assert results["score"] == TOTAL_POINTS
+    assert "Isolation: none" in table and "Isolation: none" in results["output"]
