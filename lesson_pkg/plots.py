@@ -2,36 +2,194 @@
 
 Every function draws on ``ax`` when given one (so that plots can share a figure) and on a
 new figure otherwise, and returns the axes it drew on.
+
+Every figure is made to be read by everyone:
+
+- **It describes itself.** Each function stores alt text on the axes it draws, a
+  sentence computed from the data that says what the chart shows and its point;
+  :func:`describe` does the same for a figure drawn by hand, and :func:`alt_text` reads
+  it back. Inside a Jupyter kernel, importing this module makes every matplotlib figure
+  displayed carry that text in its output's metadata, ``{"image/png": {"alt": text}}``,
+  which nbconvert's HTML writes into ``<img alt="...">``.
+- **Colour is never the only cue.** Series take colours from the Okabe-Ito palette,
+  which people with colour-vision deficiencies tell apart (:data:`PALETTE`, the first five
+  at least 3:1 against white), and each series of a chart also has its own line style
+  and marker. Text is black on white (21:1), or black or white on coloured cells,
+  whichever contrasts more (at least 4.5:1).
 """
 
 from __future__ import annotations
 
+import math
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap, to_rgb
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from lesson_pkg import losses, validation
 
 if TYPE_CHECKING:
-    from lesson_pkg.training import History
+    from lesson_pkg.history import History
 
 __all__ = [
+    "LINESTYLES",
+    "MARKERS",
+    "PALETTE",
+    "alt_text",
+    "describe",
     "plot_confusion_matrix",
     "plot_decision_boundary",
     "plot_loss_and_accuracy",
     "plot_loss_curves",
     "plot_loss_functions",
     "plot_runs",
+    "use_style",
 ]
 
-TRAIN_COLOR, VAL_COLOR = "tab:blue", "tab:orange"
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9")
+"""Okabe-Ito colours, darkest first: blue, vermillion, bluish green, reddish purple, black,
+orange, sky blue. The first five contrast at least 3:1 with white."""
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1, 3)))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+TRAIN_STYLE = {"color": PALETTE[0], "linestyle": LINESTYLES[0], "marker": MARKERS[0]}
+VAL_STYLE = {"color": PALETTE[1], "linestyle": LINESTYLES[1], "marker": MARKERS[1]}
+BEST_STYLE = {"color": "#000000", "linestyle": ":", "linewidth": 1.2}
 MARKED_EPOCHS = 40
 """Curves of at most this many epochs get a marker per epoch; longer ones are plain lines."""
+STYLE = {
+    "axes.prop_cycle": cycler(color=PALETTE) + cycler(linestyle=LINESTYLES),
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+}
+"""The course's matplotlib settings, for figures drawn by hand: see :func:`use_style`."""
+
+_descriptions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def use_style() -> None:
+    """Give figures drawn directly with matplotlib the course's palette and line styles.
+
+    Each new line of a chart takes the next colour of :data:`PALETTE` together with the
+    next line style, so that series differ in more than colour.
+    """
+    plt.rcParams.update(STYLE)
+
+
+def describe(target: Axes | Figure, text: str) -> Axes | Figure:
+    """Give a chart (one axes) or a whole figure its alt text; returns ``target``.
+
+    The text should say what the chart shows and its point, with the numbers that make
+    it, for someone who cannot see it: "Line chart of loss per epoch: training loss falls
+    from 0.63 to 0.21 over 40 epochs; validation loss is lowest at epoch 16 (0.29), then
+    rises to 0.41." Write it from the data with an f-string, so it stays true.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([1, 2, 3], [0.9, 0.5, 0.4])
+    >>> _ = describe(ax, "Line chart of loss per epoch: it falls from 0.9 to 0.4.")
+    >>> alt_text(fig)
+    'Line chart of loss per epoch: it falls from 0.9 to 0.4.'
+    >>> plt.close(fig)
+    """
+    if not isinstance(target, Axes | Figure):
+        raise TypeError(f"describe needs a matplotlib Axes or Figure, got {type(target).__name__}")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"the alt text must be a non-empty string, got {text!r}")
+    _descriptions[target] = text.strip()
+    return target
+
+
+def alt_text(target: Figure | Axes) -> str:
+    """The alt text of a figure (or of one axes), as displayed in a notebook.
+
+    A figure's own text if :func:`describe` gave it one; otherwise the texts of its axes
+    in order, where an axes without one is summarised from its title, labels and lines.
+    """
+    if target in _descriptions:
+        return _descriptions[target]
+    if isinstance(target, Axes):
+        return _summary(target)
+    parts = [_descriptions.get(ax) or _summary(ax) for ax in target.axes if _has_content(ax)]
+    return " ".join(parts) if parts else "An empty figure."
+
+
+def _has_content(ax: Axes) -> bool:
+    """Whether an axes is visible and draws anything (a twin axes may draw nothing)."""
+    return ax.get_visible() and bool(ax.lines or ax.images or ax.collections or ax.patches)
+
+
+def _summary(ax: Axes) -> str:
+    """A description of an axes nobody described: its title, labels and line ends."""
+    kind = "Line chart" if ax.lines else "Chart"
+    what = f"{ax.get_ylabel() or 'values'} against {ax.get_xlabel() or 'x'}"
+    title = f" titled '{ax.get_title()}'" if ax.get_title() else ""
+    series = [
+        f"{line.get_label()} from {_number(ydata[0])} to {_number(ydata[-1])}"
+        for line in ax.lines
+        if not line.get_label().startswith("_") and len(ydata := np.asarray(line.get_ydata()))
+    ]
+    listed = f": {'; '.join(series)}" if series else ""
+    return f"{kind}{title} of {what}{listed}."
+
+
+def _number(value: float) -> str:
+    """A value as a reader says it: 0.63, 12.35, 0.0034, 1.2e+28, inf."""
+    value = float(value)
+    if not math.isfinite(value) or value == 0:
+        return f"{value:g}"
+    return f"{value:.2f}" if 0.01 <= abs(value) < 1000 else f"{value:.2g}"
+
+
+def _trend(values: Sequence[float], epochs: Sequence[int], lower_is_better: bool) -> str:
+    """How a per-epoch series moves: "falls from 0.70 to its lowest, 0.29 at epoch 16, ..."."""
+    first, last = values[0], values[-1]
+    if len(values) == 1:
+        return f"is {_number(first)} after epoch {epochs[0]}"
+    best_index = int(np.argmin(values) if lower_is_better else np.argmax(values))
+    best = values[best_index]
+    if best_index in (0, len(values) - 1) or _number(best) == _number(last):
+        verb = "falls" if last < first else "rises" if last > first else "stays"
+        return f"{verb} from {_number(first)} to {_number(last)} over {len(values)} epochs"
+    toward = "falls" if best < first else "rises"
+    after = "rises" if last > best else "falls"
+    extreme = "lowest" if lower_is_better else "highest"
+    return (
+        f"{toward} from {_number(first)} to its {extreme}, {_number(best)} at epoch "
+        f"{epochs[best_index]}, then {after} to {_number(last)}"
+    )
+
+
+def _register_alt_text_formatter() -> None:
+    """Inside IPython, attach :func:`alt_text` to every matplotlib figure displayed.
+
+    IPython builds a figure's output from its formatters; this one adds only metadata,
+    ``{"image/png": {"alt": ...}}``, and leaves the PNG to the inline backend, so the
+    backend's settings (size, resolution) still apply.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.mimebundle_formatter.for_type(Figure, _alt_text_metadata)
+
+
+def _alt_text_metadata(figure: Figure) -> tuple[dict, dict]:
+    return {}, {"image/png": {"alt": alt_text(figure)}}
+
+
+_register_alt_text_formatter()
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
@@ -40,6 +198,19 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
         return ax
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def _legend_above(ax: Axes, handles: list | None = None, ncols: int = 2) -> None:
+    """The legend in a row above the axes, where it cannot cover any data."""
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.02, 1, 0.1),
+        mode="expand",
+        borderaxespad=0,
+        ncols=ncols,
+        frameon=False,
+    )
 
 
 def _metric_column(history: History) -> str | None:
@@ -56,9 +227,9 @@ def _epoch_axis(ax: Axes) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _style(marker: str, epochs: Sequence[int]) -> str:
-    """``marker`` joined by lines, or a plain line for long runs."""
-    return f"{marker}-" if len(epochs) <= MARKED_EPOCHS else "-"
+def _series_style(style: dict, epochs: Sequence[int]) -> dict:
+    """``style`` with its marker for short runs, without it for long ones."""
+    return style if len(epochs) <= MARKED_EPOCHS else {**style, "marker": None}
 
 
 def _check_history(history: History) -> None:
@@ -66,86 +237,182 @@ def _check_history(history: History) -> None:
         raise ValueError("the history is empty: train for at least one epoch before plotting")
 
 
-def _plot_epoch_losses(ax: Axes, history: History, train_label: str) -> list:
-    """The per-epoch training (and validation) loss on ``ax``; returns the lines drawn."""
-    epochs = history.column("epoch")
-    lines = ax.plot(
-        epochs,
-        history.column("train_loss"),
-        _style("o", epochs),
-        color=TRAIN_COLOR,
-        label=train_label,
+def _marked_epoch(history: History) -> tuple[int, str] | None:
+    """The epoch to mark and its label: "best epoch 16 (val loss 0.29)", or ``None``.
+
+    The epoch early stopping restored, if it did; otherwise the lowest validation loss.
+    """
+    loss = "val_loss" if "val_loss" in history.columns else "train_loss"
+    if history.restored_epoch is not None:
+        epoch, kind = history.restored_epoch, "restored epoch"
+    elif loss == "val_loss":
+        epoch, kind = history.best_epoch("val_loss"), "best epoch"
+    else:
+        return None
+    value = history.column(loss)[history.column("epoch").index(epoch)]
+    return epoch, f"{kind} {epoch} ({loss.replace('_', ' ')} {_number(value)})"
+
+
+def _mark_epoch(axes: Sequence[Axes], epoch: int, label: str) -> list:
+    """A dotted vertical line at ``epoch`` on every panel; returns the legend handle."""
+    handles = [ax.axvline(epoch, **BEST_STYLE, label=label) for ax in axes]
+    return handles[:1]
+
+
+def _stop_text(history: History) -> str:
+    """ " Training stopped early, after epoch 20." when it did, else ""."""
+    if history.stop_reason is None:
+        return ""
+    return f" Training stopped early, after epoch {history.rows[-1]['epoch']}."
+
+
+def _column_name(column: str) -> str:
+    """ "val_loss" -> "validation loss", "train_accuracy" -> "training accuracy"."""
+    split, _, name = column.partition("_")
+    words = {"train": "training", "val": "validation"}
+    return (
+        f"{words[split]} {name.replace('_', ' ')}" if split in words else column.replace("_", " ")
     )
-    if "val_loss" in history.columns:
-        lines += ax.plot(
-            epochs,
-            history.column("val_loss"),
-            _style("s", epochs),
-            color=VAL_COLOR,
-            label="validation loss",
-        )
-    _epoch_axis(ax)
-    ax.set_ylabel("loss")
+
+
+def _split_losses(history: History, lower_is_better: bool, column: str, noun: str) -> str:
+    """ "training loss falls from ...; validation loss ..." for one quantity."""
+    epochs = history.column("epoch")
+    parts = []
+    for split, name in (("train", "training"), ("val", "validation")):
+        if f"{split}_{column}" in history.columns:
+            values = history.column(f"{split}_{column}")
+            parts.append(f"{name} {noun} {_trend(values, epochs, lower_is_better)}")
+    return "; ".join(parts)
+
+
+def _plot_epoch_series(
+    ax: Axes, history: History, column: str, splits: Sequence[str] = ("train", "val")
+) -> list:
+    """The training and validation values of ``column`` at each epoch's end; the lines."""
+    epochs = history.column("epoch")
+    styles = {"train": (TRAIN_STYLE, "training"), "val": (VAL_STYLE, "validation")}
+    lines = []
+    for split in splits:
+        if f"{split}_{column}" in history.columns:
+            style, label = styles[split]
+            lines += ax.plot(
+                epochs,
+                history.column(f"{split}_{column}"),
+                **_series_style(style, epochs),
+                label=label,
+            )
     return lines
 
 
-def plot_loss_curves(history: History, ax: Axes | None = None, per_step: bool = True) -> Axes:
+def plot_loss_curves(
+    history: History, ax: Axes | None = None, per_step: bool = True, mark_best: bool = True
+) -> Axes:
     """Training loss per step and per epoch, and validation loss per epoch, on one chart.
 
-    The x axis counts epochs: step ``i`` of an epoch with ``S`` steps sits at ``i / S``
-    past the epoch's start, so the jagged per-step curve and the smooth per-epoch means
-    line up. Each epoch's mean is drawn at the epoch's end, where validation happens.
-    """
-    _check_history(history)
-    ax = _axes(ax)
-    if per_step and history.step_losses and history.steps_per_epoch:
-        steps = np.arange(1, len(history.step_losses) + 1) / history.steps_per_epoch
-        ax.plot(
-            steps,
-            history.step_losses,
-            color=TRAIN_COLOR,
-            alpha=0.3,
-            lw=1,
-            label="train loss per step",
-        )
-    _plot_epoch_losses(ax, history, train_label="train loss (epoch mean)")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    return ax
-
-
-def plot_loss_and_accuracy(history: History, ax: Axes | None = None) -> Axes:
-    """Loss on the left axis, the first metric (usually accuracy) on the right, per epoch.
-
-    Solid lines are the loss, dashed lines the metric; blue is training, orange
-    validation. Returns the loss axes (the metric axes is ``ax.right_ax``).
+    The x axis counts epochs: epoch ``k`` spans ``(k - 1, k]``, and step ``i`` of an epoch
+    of ``S`` steps sits at ``i / S`` past the epoch's start. With ``per_step``, each
+    epoch's mean training loss is a flat segment spanning its epoch, so it sits on the
+    steps it averages; without it, the mean is a point at the epoch's end. Validation
+    happens after each epoch, so its points sit at the epoch's end. With ``mark_best``,
+    a dotted line marks the best epoch (the one early stopping restored, if it did).
     """
     _check_history(history)
     ax = _axes(ax)
     epochs = history.column("epoch")
-    handles = _plot_epoch_losses(ax, history, train_label="train loss")
+    steps_shown = per_step and history.step_losses and history.steps_per_epoch
+    handles, step_text = [], ""
+    if steps_shown:
+        steps = np.arange(1, len(history.step_losses) + 1) / history.steps_per_epoch
+        handles += ax.plot(
+            steps,
+            history.step_losses,
+            color=PALETTE[0],
+            alpha=0.35,
+            lw=1,
+            label="training loss per step",
+        )
+        spans = np.repeat(np.asarray(epochs, dtype=float), 2) + np.tile([-1.0, 0.0], len(epochs))
+        handles += ax.plot(
+            spans,
+            np.repeat(history.column("train_loss"), 2),
+            color=PALETTE[0],
+            lw=2,
+            label="training loss, mean of each epoch",
+        )
+        handles += _plot_epoch_series(ax, history, "loss", splits=("val",))
+        step_text = (
+            f" The training loss of each of the {len(history.step_losses)} steps "
+            f"({history.steps_per_epoch} per epoch) is drawn faintly, between "
+            f"{_number(min(history.step_losses))} and {_number(max(history.step_losses))}; "
+            f"each epoch's mean is a flat segment across its epoch."
+        )
+    else:
+        handles += _plot_epoch_series(ax, history, "loss")
+    marked = _marked_epoch(history) if mark_best else None
+    mark_text = ""
+    if marked is not None:
+        handles += _mark_epoch([ax], *marked)
+        mark_text = f" A dotted line marks the {marked[1]}."
+    mark_text += _stop_text(history)
+    _epoch_axis(ax)
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    _legend_above(ax, handles)
+    describe(
+        ax,
+        f"Line chart of loss per epoch: {_split_losses(history, True, 'loss', 'loss')}."
+        f"{step_text}{mark_text}",
+    )
+    return ax
+
+
+def plot_loss_and_accuracy(
+    history: History, axes: Sequence[Axes] | Figure | None = None, mark_best: bool = True
+) -> list[Axes]:
+    """Loss per epoch above the first metric (usually accuracy), sharing the epoch axis.
+
+    Two stacked panels, so the two scales never cross; in both, training is a solid blue
+    line with circles and validation a dashed vermillion line with squares. With
+    ``mark_best``, a dotted line through both panels marks the best epoch (lowest
+    validation loss, or the epoch early stopping restored). ``axes``: the axes to draw
+    on (two; one is enough when the history has no metric), or a figure to draw the
+    panels in; by default a new figure. Returns the axes drawn on.
+    """
+    _check_history(history)
     metric = _metric_column(history)
+    panels = 1 if metric is None else 2
+    if axes is None:
+        axes = plt.figure(figsize=(6, 3 + 1.8 * (panels - 1)), layout="constrained")
+    if isinstance(axes, Figure):
+        axes = axes.subplots(panels, 1, sharex=True, squeeze=False, height_ratios=(3, 2)[:panels])
+        axes = axes[:, 0]
+    axes = list(axes)
+    if len(axes) < panels or not all(isinstance(ax, Axes) for ax in axes):
+        raise ValueError(f"axes must hold {panels} matplotlib Axes, got {axes!r}")
+    loss_ax, drawn = axes[0], axes[:panels]
+    handles = _plot_epoch_series(loss_ax, history, "loss")
+    loss_ax.set_ylabel("loss")
+    loss_text = f"Line chart of loss per epoch: {_split_losses(history, True, 'loss', 'loss')}."
     if metric is not None:
         name = metric.removeprefix("val_").removeprefix("train_")
-        right = ax.twinx()
-        for split, color, marker in (("train", TRAIN_COLOR, "o"), ("val", VAL_COLOR, "s")):
-            column = f"{split}_{name}"
-            if column in history.columns:
-                label = f"{'validation' if split == 'val' else 'train'} {name}"
-                handles += right.plot(
-                    epochs,
-                    history.column(column),
-                    _style(marker, epochs) + "-",
-                    color=color,
-                    label=label,
-                )
-        right.set_ylabel(name)
-        ax.set_zorder(right.get_zorder() + 1)  # the loss axes and its legend over the twin
-        ax.patch.set_visible(False)
-        ax.right_ax = right
-    ax.legend(handles=handles, loc="center right")
-    ax.grid(alpha=0.3)
-    return ax
+        _plot_epoch_series(axes[1], history, name)
+        axes[1].set_ylabel(name)
+        describe(
+            axes[1],
+            f"Below it, line chart of {name} per epoch: "
+            f"{_split_losses(history, False, name, name)}.",
+        )
+    marked = _marked_epoch(history) if mark_best else None
+    if marked is not None:
+        handles += _mark_epoch(drawn, *marked)
+        loss_text += f" A dotted line marks the {marked[1]}."
+    describe(loss_ax, loss_text + _stop_text(history))
+    for ax in drawn:
+        ax.grid(alpha=0.3)
+    _epoch_axis(drawn[-1])
+    _legend_above(loss_ax, handles, ncols=3)
+    return drawn
 
 
 def plot_runs(
@@ -156,23 +423,77 @@ def plot_runs(
 ) -> Axes:
     """One curve of ``column`` per run, for comparing runs (learning rates, optimizers).
 
-    ``histories`` maps a label (such as ``"lr=0.1"``) to a run's history. A run that
-    diverged ends where it stopped.
+    ``histories`` maps a label (such as ``"lr=0.1"``) to a run's history. Each run has its
+    own colour, line style and marker. A run that stopped early (it diverged, or early
+    stopping ended it) ends where it stopped.
     """
     if not histories:
         raise ValueError("histories is empty: give at least one {label: History}")
     ax = _axes(ax)
-    for label, history in histories.items():
+    parts = []
+    for index, (label, history) in enumerate(histories.items()):
         _check_history(history)
-        epochs = history.column("epoch")
-        ax.plot(epochs, history.column(column), _style("o", epochs), label=label)
+        epochs, values = history.column("epoch"), history.column(column)
+        style = {
+            "color": PALETTE[index % len(PALETTE)],
+            "linestyle": LINESTYLES[index % len(LINESTYLES)],
+            "marker": MARKERS[index % len(MARKERS)],
+        }
+        ax.plot(epochs, values, **_series_style(style, epochs), label=label)
+        stopped = f", then stops (after epoch {epochs[-1]})" if history.stop_reason else ""
+        parts.append(f"{label}: {_trend(values, epochs, column.endswith('loss'))}{stopped}")
     _epoch_axis(ax)
-    ax.set_ylabel(column.replace("_", " "))
+    name = _column_name(column)
+    ax.set_ylabel(name)
     if log_scale:
         ax.set_yscale("log")
-    ax.legend()
     ax.grid(alpha=0.3)
+    _legend_above(ax, ncols=min(len(histories), 4))
+    scale = " on a log scale" if log_scale else ""
+    describe(
+        ax,
+        f"Line chart of {name} per epoch{scale} for {len(histories)} runs: {'; '.join(parts)}.",
+    )
     return ax
+
+
+def _regression_curves() -> tuple[torch.Tensor, dict[str, torch.Tensor], str]:
+    error = torch.linspace(-3, 3, 301)
+    zero = torch.zeros_like(error)
+    curves = {
+        "MSE  e²": losses.mse_loss(error, zero, reduction="none"),
+        "MAE  |e|": losses.mae_loss(error, zero, reduction="none"),
+        "Huber (δ = 1)": losses.huber_loss(error, zero, reduction="none"),
+    }
+    ends = ", ".join(f"{name.split()[0]} {_number(values[-1])}" for name, values in curves.items())
+    text = (
+        "Line chart of three regression losses against the error e = prediction - target, "
+        f"from -3 to 3: all are 0 at e = 0; at e = ±3 they reach {ends}. MSE grows with "
+        "the square of the error, so one large error pulls it hardest; MAE grows in "
+        "proportion, and Huber is quadratic near 0 and grows in proportion beyond |e| = 1."
+    )
+    return error, curves, text
+
+
+def _classification_curves() -> tuple[torch.Tensor, dict[str, torch.Tensor], str]:
+    margin = torch.linspace(-3, 3, 301)
+    ones = torch.ones_like(margin)
+    logistic = losses.binary_cross_entropy_with_logits(margin, ones, reduction="none")
+    hinge = losses.hinge_loss(margin, ones, reduction="none")
+    curves = {
+        "binary cross-entropy (logistic)": logistic,
+        "hinge": hinge,
+        "0-1 loss (1 - accuracy)": (margin <= 0).float(),
+    }
+    text = (
+        "Line chart of three classification losses against the margin y · z from -3 to 3 "
+        "(positive: the right side): the 0-1 loss that accuracy counts is a step, 1 up to "
+        "margin 0 and 0 after it, flat everywhere else, so it gives no gradient; binary "
+        f"cross-entropy falls smoothly from {_number(logistic[0])} to "
+        f"{_number(logistic[-1])} and never reaches 0; hinge falls in a straight line from "
+        f"{_number(hinge[0])} to 0 at margin 1 and stays 0."
+    )
+    return margin, curves, text
 
 
 def plot_loss_functions(kind: str = "regression", ax: Axes | None = None) -> Axes:
@@ -183,36 +504,47 @@ def plot_loss_functions(kind: str = "regression", ax: Axes | None = None) -> Axe
     the margin ``y * z``: the logistic (binary cross-entropy) loss, the hinge loss, and
     the 0-1 loss that accuracy counts, flat with a jump at 0.
     """
-    ax = _axes(ax)
     if kind == "regression":
-        error = torch.linspace(-3, 3, 301)
-        zero = torch.zeros_like(error)
-        curves = {
-            "MSE  e²": losses.mse_loss(error, zero, reduction="none"),
-            "MAE  |e|": losses.mae_loss(error, zero, reduction="none"),
-            "Huber (δ = 1)": losses.huber_loss(error, zero, reduction="none"),
-        }
-        ax.set_xlabel("error  e = prediction - target")
+        x, curves, text = _regression_curves()
+        xlabel = "error  e = prediction - target"
     elif kind == "classification":
-        margin = torch.linspace(-3, 3, 301)
-        ones = torch.ones_like(margin)
-        curves = {
-            "binary cross-entropy (logistic)": losses.binary_cross_entropy_with_logits(
-                margin, ones, reduction="none"
-            ),
-            "hinge": losses.hinge_loss(margin, ones, reduction="none"),
-            "0-1 loss (1 - accuracy)": (margin <= 0).float(),
-        }
-        error = margin
-        ax.set_xlabel("margin  y · z  (positive: the right side)")
+        x, curves, text = _classification_curves()
+        xlabel = "margin  y · z  (positive: the right side)"
     else:
         raise ValueError(f"kind must be 'regression' or 'classification', got {kind!r}")
-    for label, values in curves.items():
-        ax.plot(error.numpy(), values.numpy(), label=label, lw=2)
+    ax = _axes(ax)
+    for index, (label, values) in enumerate(curves.items()):
+        ax.plot(
+            x.numpy(),
+            values.numpy(),
+            color=PALETTE[index],
+            linestyle=LINESTYLES[index],
+            label=label,
+            lw=2,
+        )
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("loss")
-    ax.legend()
     ax.grid(alpha=0.3)
+    _legend_above(ax, ncols=3 if kind == "regression" else 2)
+    describe(ax, text)
     return ax
+
+
+def _grid_predictions(model: torch.nn.Module, points: torch.Tensor) -> torch.Tensor:
+    """The class the model predicts for each point (N, 2), in eval mode, without gradients.
+
+    Outputs are read as logits, one column per class (argmax), or one column for two
+    classes (class 1 when the logit is above 0).
+    """
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        outputs = model(points.to(device)).cpu()
+    model.train(was_training)
+    outputs = outputs.reshape(len(points), -1)
+    return outputs.argmax(1) if outputs.shape[1] > 1 else (outputs[:, 0] > 0).long()
 
 
 def plot_decision_boundary(
@@ -226,55 +558,97 @@ def plot_decision_boundary(
 
     The model is evaluated on a ``resolution x resolution`` grid covering the data; its
     output is read as logits, one column per class (argmax), or one column for two
-    classes (positive when the logit is above 0).
+    classes (positive when the logit is above 0). Each class has its own colour and
+    marker; a black line traces the boundaries between regions.
     """
     features = validation.as_float_tensor(features, "features")
     labels = validation.as_label_tensor(labels, "labels")
     if features.dim() != 2 or features.shape[1] != 2:
         raise ValueError(f"features must have shape (N, 2), got {tuple(features.shape)}")
     validation.check_int(resolution, "resolution", minimum=2)
-    ax = _axes(ax, figsize=(5, 5))
+    ax = _axes(ax, figsize=(5, 5.4))
     low, high = features.min(0).values - 0.5, features.max(0).values + 0.5
     xs = torch.linspace(float(low[0]), float(high[0]), resolution)
     ys = torch.linspace(float(low[1]), float(high[1]), resolution)
     grid_x, grid_y = torch.meshgrid(xs, ys, indexing="xy")
     grid = torch.stack([grid_x.flatten(), grid_y.flatten()], dim=1).to(features.dtype)
-    parameter = next(model.parameters(), None)
-    device = parameter.device if parameter is not None else torch.device("cpu")
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        outputs = model(grid.to(device)).cpu()
-    model.train(was_training)
-    outputs = outputs.reshape(len(grid), -1)
-    predicted = outputs.argmax(1) if outputs.shape[1] > 1 else (outputs[:, 0] > 0).long()
-    n_classes = int(max(labels.max().item(), predicted.max().item())) + 1
+    regions = _grid_predictions(model, grid).reshape(grid_x.shape)
+    n_classes = int(max(labels.max().item(), regions.max().item())) + 1
+    colours = [PALETTE[index % len(PALETTE)] for index in range(n_classes)]
     levels = np.arange(n_classes + 1) - 0.5
-    ax.contourf(
-        grid_x.numpy(),
-        grid_y.numpy(),
-        predicted.reshape(grid_x.shape).numpy(),
-        levels=levels,
-        cmap="tab10",
-        vmin=0,
-        vmax=9,
-        alpha=0.25,
-    )
-    scatter = ax.scatter(
-        features[:, 0].numpy(),
-        features[:, 1].numpy(),
-        c=labels.numpy(),
-        cmap="tab10",
-        vmin=0,
-        vmax=9,
-        s=12,
-        edgecolors="k",
-        linewidths=0.3,
-    )
-    ax.legend(*scatter.legend_elements(), title="class", loc="best")
+    ax.contourf(grid_x, grid_y, regions, levels=levels, cmap=ListedColormap(colours), alpha=0.2)
+    if regions.min() != regions.max():
+        ax.contour(grid_x, grid_y, regions, levels=levels, colors="#000000", linewidths=1)
+    for label in range(n_classes):
+        chosen = labels == label
+        ax.scatter(
+            features[chosen, 0],
+            features[chosen, 1],
+            color=colours[label],
+            marker=MARKERS[label % len(MARKERS)],
+            s=16,
+            edgecolors="#000000",
+            linewidths=0.3,
+            label=f"class {label}",
+        )
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
+    _legend_above(ax, ncols=min(n_classes, 4))
+    right = (_grid_predictions(model, features) == labels).sum().item()
+    shares = torch.bincount(regions.flatten(), minlength=n_classes) / regions.numel()
+    areas = ", ".join(f"class {index} {share:.0%}" for index, share in enumerate(shares.tolist()))
+    marker_names = dict(zip(MARKERS, ("circles", "squares", "triangles", "diamonds"), strict=False))
+    shapes = ", ".join(
+        f"class {index} as {marker_names.get(MARKERS[index % len(MARKERS)], 'crosses')}"
+        for index in range(n_classes)
+    )
+    describe(
+        ax,
+        f"Scatter plot of {len(labels)} points of {n_classes} classes ({shapes}) over "
+        f"feature 1 and feature 2, on shaded regions showing the class the model predicts "
+        f"there (share of the area: {areas}). The model puts {right} of the {len(labels)} "
+        f"points in their own class's region (accuracy {right / len(labels):.2f}).",
+    )
     return ax
+
+
+def _text_color(background: tuple[float, ...]) -> str:
+    """Black or white, whichever contrasts more with ``background`` (at least 4.5:1).
+
+    WCAG contrast is ``(L1 + 0.05) / (L2 + 0.05)`` of the relative luminances.
+    """
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(background)
+    ]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#FFFFFF"
+
+
+def _times(count: int) -> str:
+    """ "once", "twice", "5 times"."""
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def _confusion_text(values: np.ndarray, names: Sequence[str]) -> str:
+    """What a confusion matrix says: accuracy, the most frequent mistake, unused classes."""
+    total, correct = int(values.sum()), int(np.trace(values))
+    text = (
+        f"Confusion matrix of {len(names)} classes over {total} samples, rows the true "
+        f"class and columns the predicted class: {correct} on the diagonal are correct"
+    )
+    text += f" (accuracy {correct / total:.2f})." if total else "."
+    mistakes = values - np.diag(np.diag(values))
+    if mistakes.sum() == 0:
+        return text + " There are no mistakes."
+    true, predicted = np.unravel_index(np.argmax(mistakes), mistakes.shape)
+    text += (
+        f" The most frequent mistake is true class {names[true]} predicted as "
+        f"{names[predicted]} ({_times(int(mistakes[true, predicted]))})."
+    )
+    never = [names[index] for index in range(len(names)) if values[:, index].sum() == 0]
+    if never:
+        text += f" Never predicted: class {', '.join(never)}."
+    return text
 
 
 def plot_confusion_matrix(
@@ -297,8 +671,7 @@ def plot_confusion_matrix(
     side = max(3.0, 1.0 + 0.5 * n_classes)
     ax = _axes(ax, figsize=(side + 0.5, side))
     values = counts.numpy()
-    ax.imshow(values, cmap="Blues")
-    threshold = values.max() / 2 if values.size else 0
+    image = ax.imshow(values, cmap="Blues")
     for row in range(n_classes):
         for column in range(n_classes):
             ax.text(
@@ -307,10 +680,11 @@ def plot_confusion_matrix(
                 f"{values[row, column]:g}",
                 ha="center",
                 va="center",
-                color="white" if values[row, column] > threshold else "black",
+                color=_text_color(image.cmap(image.norm(values[row, column]))),
             )
     ax.set_xticks(range(n_classes), names)
     ax.set_yticks(range(n_classes), names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
+    describe(ax, _confusion_text(values, names))
     return ax

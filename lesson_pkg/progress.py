@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lesson_pkg.training import History
+    from lesson_pkg.history import History
 
 PLAIN_OUTPUT_VARIABLE = "LESSON_PKG_PLAIN_OUTPUT"
 BAR_REFRESH_SECONDS = 0.2
@@ -126,18 +126,18 @@ class NotebookReporter(Reporter):
 
 
 def _curves_as_image(history: History):
-    """The loss and accuracy curves drawn off-screen, as an IPython PNG image."""
+    """The loss and accuracy curves drawn off-screen, as an IPython PNG image with alt text."""
     from IPython.display import Image
     from matplotlib.figure import Figure
 
-    from lesson_pkg.plots import plot_loss_and_accuracy
+    from lesson_pkg import plots
 
-    figure = Figure(figsize=(6, 3.5))
-    figure.subplots_adjust(left=0.1, right=0.88, bottom=0.14, top=0.96)  # no layout pass
-    plot_loss_and_accuracy(history, ax=figure.add_subplot())
+    figure = Figure(figsize=(6, 4.2))
+    figure.subplots_adjust(left=0.11, right=0.97, bottom=0.11, top=0.86, hspace=0.08)
+    plots.plot_loss_and_accuracy(history, axes=figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)
-    return Image(data=buffer.getvalue(), format="png")
+    return Image(data=buffer.getvalue(), format="png", alt=plots.alt_text(figure))
 
 
 def make_reporter(epochs: int, steps: int, progress: bool, live_plot: bool) -> Reporter:

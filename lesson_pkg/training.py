@@ -1,4 +1,4 @@
-"""The training loop: steps, epochs, evaluation, early stopping and the history of a run.
+"""The training loop: steps, epochs, evaluation and early stopping.
 
 Vocabulary. A *sample* is one example; a *batch* is the group of samples the model sees
 at once; a *step* (or iteration) is one update of the weights from one batch; an *epoch*
@@ -11,23 +11,24 @@ One step is always the same five lines::
     loss = loss_fn(outputs, targets) # how wrong, as one number
     loss.backward()                  # gradient of the loss w.r.t. every weight
     optimizer.step()                 # move every weight against its gradient
+
+:func:`fit` records the run in a :class:`~lesson_pkg.history.History`, which lives in
+:mod:`lesson_pkg.history` and is importable from here too.
 """
 
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import torch
 
 from lesson_pkg import metrics as metric_functions
 from lesson_pkg import validation
+from lesson_pkg.history import History
 from lesson_pkg.progress import make_reporter
 
 __all__ = [
@@ -98,16 +99,18 @@ def _unpack(batch: object, device: torch.device) -> tuple[torch.Tensor, torch.Te
     return inputs.to(device), targets.to(device)
 
 
-def _forward(
-    model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run the model and the loss on one batch, turning shape errors into clear messages."""
+def _predict(model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+    """The model's outputs for one batch, turning a shape error into a clear message."""
     try:
-        outputs = model(inputs)
+        return model(inputs)
     except RuntimeError as error:
         raise ValueError(
             f"the model cannot take inputs of shape {tuple(inputs.shape)}: {error}"
         ) from error
+
+
+def _batch_loss(loss_fn: LossFn, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The loss of one batch, a 0-d tensor, turning shape errors into clear messages."""
     try:
         loss = loss_fn(outputs, targets)
     except (RuntimeError, ValueError) as error:
@@ -120,7 +123,7 @@ def _forward(
         raise ValueError(
             f"loss_fn must return one number (a 0-d tensor; use reduction='mean'), got {shape}"
         )
-    return outputs, loss
+    return loss
 
 
 def _device_of(model: torch.nn.Module) -> torch.device:
@@ -159,10 +162,11 @@ def train_one_epoch(
     total_loss, total_samples = 0.0, 0
     for step, batch in enumerate(loader):
         inputs, targets = _unpack(batch, device)
-        optimizer.zero_grad()
-        outputs, loss = _forward(model, inputs, targets, loss_fn)
-        loss.backward()
-        optimizer.step()
+        optimizer.zero_grad()  # 1. forget the previous step's gradients (they add up)
+        outputs = _predict(model, inputs)  # 2. forward: the model's outputs for the batch
+        loss = _batch_loss(loss_fn, outputs, targets)  # 3. loss: how wrong, one number
+        loss.backward()  # 4. backward: the gradient of the loss for every weight
+        optimizer.step()  # 5. step: move every weight against its gradient
 
         loss_value = loss.item()
         if not math.isfinite(loss_value):
@@ -210,7 +214,8 @@ def evaluate(
     with torch.no_grad():
         for batch in loader:
             inputs, targets = _unpack(batch, device)
-            outputs, loss = _forward(model, inputs, targets, loss_fn)
+            outputs = _predict(model, inputs)
+            loss = _batch_loss(loss_fn, outputs, targets)
             total_loss += loss.item() * len(inputs)
             all_outputs.append(outputs.cpu())
             all_targets.append(targets.cpu())
@@ -250,84 +255,6 @@ class EarlyStopping:
         if self.mode == "min":
             return value < best - self.min_delta
         return value > best + self.min_delta
-
-
-@dataclass
-class History:
-    """What happened during :func:`fit`: one row per epoch, and the loss of every step.
-
-    ``rows[i]`` is a dict with ``epoch`` (from 1), ``train_loss``, ``val_loss`` (with a
-    validation loader), ``train_<metric>`` and ``val_<metric>`` for each metric, ``lr``
-    and ``seconds``. ``step_losses`` holds the training loss of each step, in order;
-    ``steps_per_epoch`` lets per-step and per-epoch curves share one axis.
-    ``stop_reason`` says why training ended early (early stopping or divergence), or is
-    ``None`` when all epochs ran.
-    """
-
-    rows: list[dict[str, float]] = field(default_factory=list)
-    step_losses: list[float] = field(default_factory=list)
-    steps_per_epoch: int = 0
-    stop_reason: str | None = None
-
-    @property
-    def columns(self) -> list[str]:
-        """The column names, in the order of the first row."""
-        return list(self.rows[0]) if self.rows else []
-
-    def column(self, name: str) -> list[float]:
-        """All epochs' values of one column."""
-        self._check_column(name)
-        return [row[name] for row in self.rows]
-
-    def _check_column(self, name: str) -> None:
-        if not self.rows:
-            raise ValueError("the history is empty: no epoch has finished")
-        if name not in self.rows[0]:
-            raise ValueError(f"unknown column {name!r}; the history has {self.columns}")
-
-    def best_epoch(self, column: str = "val_loss", mode: str = "min") -> int:
-        """The epoch (counted from 1) with the lowest (``mode="min"``) or highest value.
-
-        Ties go to the earliest epoch.
-        """
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        values = self.column(column)
-        best = min(values) if mode == "min" else max(values)
-        return self.rows[values.index(best)]["epoch"]
-
-    def to_dict(self) -> dict[str, list[float]]:
-        """The per-epoch table as ``{column: [value per epoch]}``."""
-        return {name: self.column(name) for name in self.columns}
-
-    def to_csv(self, path: str | Path | None = None) -> str:
-        """The per-epoch table as CSV text, also written to ``path`` when given."""
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({name: repr(value) for name, value in row.items()} for row in self.rows)
-        text = buffer.getvalue()
-        if path is not None:
-            Path(path).write_text(text)
-        return text
-
-    @classmethod
-    def from_csv(cls, source: str | Path) -> History:
-        """Read back a table written by :meth:`to_csv`, from a path or from CSV text."""
-        text = (
-            Path(source).read_text() if isinstance(source, Path) or "\n" not in source else source
-        )
-        rows = [
-            {name: (int(value) if name == "epoch" else float(value)) for name, value in row.items()}
-            for row in csv.DictReader(io.StringIO(text))
-        ]
-        return cls(rows=rows)
-
-    def plot(self, ax=None):
-        """Loss (and the first metric, on a second axis) against the epoch; returns the axes."""
-        from lesson_pkg import plots
-
-        return plots.plot_loss_and_accuracy(self, ax=ax)
 
 
 def _columns(has_validation: bool, metric_names: Iterable[str]) -> list[str]:
@@ -421,7 +348,7 @@ def fit(
     n_steps = len(train_loader) if hasattr(train_loader, "__len__") else 0
     history = History(steps_per_epoch=n_steps)
     reporter = make_reporter(epochs, n_steps, progress=progress, live_plot=live_plot)
-    best_value, best_state, waited = None, None, 0
+    best_value, best_state, best_epoch, waited = None, None, None, 0
     for epoch in range(1, epochs + 1):
         row = _run_epoch(
             model, train_loader, loss_fn, optimizer, val_loader, metrics, history, reporter, epoch
@@ -434,7 +361,7 @@ def fit(
             continue
         value = row[early_stopping.monitor]
         if early_stopping.improved(value, best_value):
-            best_value, waited = value, 0
+            best_value, best_epoch, waited = value, epoch, 0
             if early_stopping.restore_best_weights:
                 best_state = copy.deepcopy(model.state_dict())
             continue
@@ -448,6 +375,7 @@ def fit(
             break
     if best_state is not None:
         model.load_state_dict(best_state)
+        history.restored_epoch = best_epoch
     reporter.close(history)
     return history
 

@@ -15,11 +15,12 @@ import torch
 from matplotlib.figure import Figure
 
 from lesson_pkg import data, plots, training
+from lesson_pkg.history import History
 
 STATIC_LEARNING_RATES = (0.003, 0.1, 1.5)
 
 
-def _line_run(learning_rate: float, epochs: int, seed: int = 0) -> training.History:
+def _line_run(learning_rate: float, epochs: int, seed: int = 0) -> History:
     """A straight line fitted by plain SGD on MSE at ``learning_rate``.
 
     Above about 0.75 the steps overshoot further each time and the loss diverges.
@@ -47,7 +48,7 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _runs_figure(runs: dict[str, training.History]) -> Figure:
+def _runs_figure(runs: dict[str, History]) -> Figure:
     figure = Figure(figsize=(6, 3.5), layout="constrained")
     ax = plots.plot_runs(runs, "train_loss", ax=figure.add_subplot(), log_scale=True)
     ax.set_title("training loss per epoch (log scale)")
@@ -77,8 +78,9 @@ def learning_rate_explorer(epochs: int = 20) -> None:
     picture = widgets.Image(format="png", layout=widgets.Layout(width="480px"))
 
     def redraw(*_: object) -> None:
-        run = _line_run(rate.value, length.value)
-        picture.value = _png(_runs_figure({f"lr = {rate.value:.3g}": run}))
+        figure = _runs_figure({f"lr = {rate.value:.3g}": _line_run(rate.value, length.value)})
+        picture.value = _png(figure)
+        picture.tooltip = plots.alt_text(figure)  # the <img>'s title, its accessible name
 
     rate.observe(redraw, "value")
     length.observe(redraw, "value")
@@ -95,5 +97,6 @@ def learning_rate_explorer(epochs: int = 20) -> None:
             "image/png": base64.b64encode(_png(static)).decode("ascii"),
             "text/plain": "learning-rate explorer (sliders; static view: lr = 0.003, 0.1, 1.5)",
         },
+        metadata={"image/png": {"alt": plots.alt_text(static)}},
         raw=True,
     )

@@ -1,12 +1,15 @@
-"""The plots render off-screen (Agg) and contain the lines, labels and numbers they promise."""
+"""The plots render off-screen (Agg), contain the lines they promise, and describe themselves."""
 
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
 import torch
+from matplotlib.colors import to_rgb
+from nbclient import NotebookClient
 
-from lesson_pkg import plots
-from lesson_pkg.training import History
+from lesson_pkg import metrics, plots
+from lesson_pkg.history import History
 
 
 @pytest.fixture(autouse=True)
@@ -16,11 +19,13 @@ def _close_figures():
 
 
 def _history(with_validation=True):
+    """Three epochs; validation loss lowest at epoch 2 (0.5), accuracy highest at epoch 3."""
+    val_losses = [0.9, 0.5, 0.7]
     rows = []
     for epoch in (1, 2, 3):
         row = {"epoch": epoch, "train_loss": 1.0 / epoch, "train_accuracy": 0.5 + 0.1 * epoch}
         if with_validation:
-            row.update({"val_loss": 1.2 / epoch, "val_accuracy": 0.45 + 0.1 * epoch})
+            row.update({"val_loss": val_losses[epoch - 1], "val_accuracy": 0.45 + 0.1 * epoch})
         rows.append({**row, "lr": 0.1, "seconds": 0.0})
     return History(rows=rows, step_losses=[1.5, 1.0, 0.8, 0.6, 0.5, 0.4], steps_per_epoch=2)
 
@@ -29,40 +34,133 @@ def _labels(ax):
     return [line.get_label() for line in ax.get_lines()]
 
 
-def test_loss_curves_show_steps_epochs_and_validation_on_an_epoch_axis():
-    ax = plots.plot_loss_curves(_history())
-    assert _labels(ax) == ["train loss per step", "train loss (epoch mean)", "validation loss"]
-    step_line = ax.get_lines()[0]
-    np.testing.assert_allclose(step_line.get_xdata(), [0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
-    np.testing.assert_allclose(ax.get_lines()[2].get_ydata(), [1.2, 0.6, 0.4])
-    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
+def _luminance(colour):
+    """WCAG relative luminance, computed here independently of lesson_pkg."""
+    channels = np.array(to_rgb(colour))
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    return float(linear @ [0.2126, 0.7152, 0.0722])
 
 
-def test_loss_and_accuracy_use_twin_axes():
-    ax = plots.plot_loss_and_accuracy(_history())
-    assert _labels(ax) == ["train loss", "validation loss"]
-    assert _labels(ax.right_ax) == ["train accuracy", "validation accuracy"]
-    assert ax.right_ax.get_ylabel() == "accuracy"
-    assert [text.get_text() for text in ax.get_legend().get_texts()] == [
-        "train loss",
-        "validation loss",
-        "train accuracy",
-        "validation accuracy",
+def _contrast(first, second):
+    high, low = sorted([_luminance(first), _luminance(second)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _legend_covers_data(ax):
+    """Whether any plotted line of ``ax`` passes through its legend's box."""
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    for line in ax.get_lines():
+        xy = ax.transData.transform(np.column_stack([line.get_xdata(), line.get_ydata()]))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        fractions = np.linspace(0, 1, 20)[:, None, None]  # points along every segment too
+        xy = (xy[:-1] + fractions * (xy[1:] - xy[:-1])).reshape(-1, 2) if len(xy) > 1 else xy
+        inside = (
+            (xy[:, 0] >= box.x0)
+            & (xy[:, 0] <= box.x1)
+            & (xy[:, 1] >= box.y0)
+            & (xy[:, 1] <= box.y1)
+        )
+        if inside.any():
+            return True
+    return False
+
+
+def _series_styles(ax):
+    return [
+        (to_rgb(line.get_color()), line.get_linestyle(), line.get_marker()) for line in ax.lines
     ]
 
 
-def test_history_plot_draws_on_a_given_axes():
-    _, axes = plt.subplots(1, 2)
-    returned = _history(with_validation=False).plot(ax=axes[1])
-    assert returned is axes[1]
-    assert _labels(axes[1]) == ["train loss"]
+def test_loss_curves_put_each_epoch_mean_across_the_steps_it_averages():
+    ax = plots.plot_loss_curves(_history())
+    assert _labels(ax) == [
+        "training loss per step",
+        "training loss, mean of each epoch",
+        "validation",
+        "best epoch 2 (val loss 0.50)",
+    ]
+    step_line, mean_line, val_line, best_line = ax.get_lines()
+    np.testing.assert_allclose(step_line.get_xdata(), [0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
+    # epoch k spans (k - 1, k]: its mean is a flat segment from k - 1 to k
+    np.testing.assert_allclose(mean_line.get_xdata(), [0, 1, 1, 2, 2, 3])
+    np.testing.assert_allclose(mean_line.get_ydata(), [1, 1, 1 / 2, 1 / 2, 1 / 3, 1 / 3])
+    np.testing.assert_allclose(val_line.get_xdata(), [1, 2, 3])  # measured after each epoch
+    np.testing.assert_allclose(val_line.get_ydata(), [0.9, 0.5, 0.7])
+    assert list(best_line.get_xdata()) == [2, 2]
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
+    assert not _legend_covers_data(ax)
 
 
-def test_runs_are_compared_one_line_each():
-    runs = {"lr=0.01": _history(), "lr=0.1": _history()}
+def test_loss_curves_alt_text_states_the_trend_and_the_best_epoch():
+    ax = plots.plot_loss_curves(_history())
+    assert plots.alt_text(ax.figure) == (
+        "Line chart of loss per epoch: training loss falls from 1.00 to 0.33 over 3 epochs; "
+        "validation loss falls from 0.90 to its lowest, 0.50 at epoch 2, then rises to 0.70. "
+        "The training loss of each of the 6 steps (2 per epoch) is drawn faintly, between "
+        "0.40 and 1.50; each epoch's mean is a flat segment across its epoch. A dotted line "
+        "marks the best epoch 2 (val loss 0.50)."
+    )
+    ax = plots.plot_loss_curves(_history(), per_step=False, mark_best=False)
+    assert _labels(ax) == ["training", "validation"]
+    assert "dotted" not in plots.alt_text(ax)
+
+
+def test_loss_and_accuracy_are_two_stacked_panels_sharing_the_epoch_axis():
+    loss_ax, accuracy_ax = plots.plot_loss_and_accuracy(_history())
+    assert _labels(loss_ax) == ["training", "validation", "best epoch 2 (val loss 0.50)"]
+    assert _labels(accuracy_ax) == ["training", "validation", "best epoch 2 (val loss 0.50)"]
+    assert accuracy_ax.get_ylabel() == "accuracy" and accuracy_ax.get_xlabel() == "epoch"
+    assert loss_ax.get_shared_x_axes().joined(loss_ax, accuracy_ax)
+    assert loss_ax.get_position().y0 > accuracy_ax.get_position().y1  # one above the other
+    np.testing.assert_allclose(accuracy_ax.get_lines()[1].get_ydata(), [0.55, 0.65, 0.75])
+    assert [text.get_text() for text in loss_ax.get_legend().get_texts()] == [
+        "training",
+        "validation",
+        "best epoch 2 (val loss 0.50)",
+    ]
+    assert not _legend_covers_data(loss_ax)
+    assert plots.alt_text(loss_ax.figure).endswith(
+        "Below it, line chart of accuracy per epoch: training accuracy rises from 0.60 to "
+        "0.80 over 3 epochs; validation accuracy rises from 0.55 to 0.75 over 3 epochs."
+    )
+
+
+def test_the_epoch_early_stopping_restored_is_the_one_marked():
+    history = _history()
+    history.restored_epoch, history.stop_reason = 3, "early stopping after epoch 3"
+    loss_ax, _ = history.plot()
+    assert _labels(loss_ax)[-1] == "restored epoch 3 (val loss 0.70)"
+    text = plots.alt_text(loss_ax.figure)
+    assert "A dotted line marks the restored epoch 3 (val loss 0.70)." in text
+    assert "Training stopped early, after epoch 3." in text
+
+
+def test_history_plot_draws_on_given_axes_and_without_validation_marks_nothing():
+    _, axes = plt.subplots(2, 2)
+    returned = _history(with_validation=False).plot(axes=axes[:, 1])
+    assert list(returned) == list(axes[:, 1])
+    assert _labels(axes[0, 1]) == ["training"]
+    assert _labels(axes[1, 1]) == ["training"]
+    assert not axes[0, 0].lines
+    with pytest.raises(ValueError, match="2 matplotlib Axes"):
+        _history().plot(axes=[axes[0, 0]])
+
+
+def test_runs_differ_in_colour_line_style_and_marker():
+    runs = {f"lr={rate}": _history() for rate in (0.01, 0.1, 1.0, 3.0)}
+    runs["lr=3.0"].stop_reason = "training stopped in epoch 4"
     ax = plots.plot_runs(runs, column="val_loss", log_scale=True)
-    assert _labels(ax) == ["lr=0.01", "lr=0.1"]
+    assert _labels(ax) == list(runs)
     assert ax.get_yscale() == "log"
+    styles = _series_styles(ax)
+    for position in range(3):
+        assert len({style[position] for style in styles}) == len(runs)
+    assert not _legend_covers_data(ax)
+    text = plots.alt_text(ax)
+    assert text.startswith("Line chart of validation loss per epoch on a log scale for 4 runs: ")
+    assert "lr=3.0: falls from 0.90 to its lowest, 0.50 at epoch 2, then rises to 0.70, " in text
+    assert text.endswith("then stops (after epoch 3).")
 
 
 def test_loss_functions_are_drawn_against_the_error_and_the_margin():
@@ -71,34 +169,119 @@ def test_loss_functions_are_drawn_against_the_error_and_the_margin():
     error = lines["MSE  e²"].get_xdata()
     np.testing.assert_allclose(lines["MSE  e²"].get_ydata(), error**2, rtol=1e-6)
     np.testing.assert_allclose(lines["MAE  |e|"].get_ydata(), np.abs(error), rtol=1e-6)
+    assert len({line.get_linestyle() for line in ax.get_lines()}) == 3
+    assert "at e = ±3 they reach MSE 9.00, MAE 3.00, Huber 2.50" in plots.alt_text(ax)
+    assert not _legend_covers_data(ax)
     ax = plots.plot_loss_functions("classification")
     lines = {line.get_label(): line for line in ax.get_lines()}
     margin = lines["hinge"].get_xdata()
     np.testing.assert_allclose(lines["hinge"].get_ydata(), np.maximum(0, 1 - margin), atol=1e-6)
+    logistic_start = np.log1p(np.exp(3.0))
+    assert f"falls smoothly from {logistic_start:.2f}" in plots.alt_text(ax)
+    assert not _legend_covers_data(ax)
     with pytest.raises(ValueError, match="regression"):
         plots.plot_loss_functions("ranking")
 
 
-def test_decision_boundary_colours_each_region_by_the_predicted_class():
+def test_decision_boundary_marks_each_class_with_its_own_marker_and_reports_accuracy():
     model = torch.nn.Linear(2, 2)
     with torch.no_grad():  # class 1 wherever x > 0
         model.weight.copy_(torch.tensor([[-1.0, 0.0], [1.0, 0.0]]))
         model.bias.zero_()
-    features = torch.tensor([[-1.0, 0.0], [1.0, 0.5], [-0.5, 1.0], [0.7, -1.0]])
-    labels = torch.tensor([0, 1, 0, 1])
+    features = torch.tensor([[-1.0, 0.0], [1.0, 0.5], [-0.5, 1.0], [0.7, -1.0], [0.2, 0.1]])
+    labels = torch.tensor([0, 1, 0, 1, 0])  # the last point lies on the wrong side
     ax = plots.plot_decision_boundary(model, features, labels, resolution=50)
-    assert len(ax.collections) >= 2  # the filled regions and the scattered points
-    assert ax.get_legend() is not None
+    points = [collection for collection in ax.collections if collection.get_label() != ""]
+    assert [collection.get_label() for collection in points[-2:]] == ["class 0", "class 1"]
+    assert points[-2].get_paths()[0] != points[-1].get_paths()[0]  # circles and squares
+    text = plots.alt_text(ax)
+    assert "class 0 as circles, class 1 as squares" in text
+    assert "The model puts 4 of the 5 points in their own class's region (accuracy 0.80)." in text
 
 
-def test_confusion_matrix_writes_every_count():
-    matrix = torch.tensor([[5, 1], [2, 7]])
-    ax = plots.plot_confusion_matrix(matrix, class_names=["cat", "dog"])
-    assert sorted(text.get_text() for text in ax.texts) == ["1", "2", "5", "7"]
-    assert [label.get_text() for label in ax.get_xticklabels()] == ["cat", "dog"]
+def test_confusion_matrix_writes_every_count_in_readable_contrast():
+    matrix = torch.tensor([[5, 1, 0], [2, 7, 3], [0, 4, 9]])
+    ax = plots.plot_confusion_matrix(matrix, class_names=["cat", "dog", "fox"])
+    assert sorted(text.get_text() for text in ax.texts) == sorted(
+        str(value) for value in matrix.flatten().tolist()
+    )
+    image = ax.images[0]
+    for text in ax.texts:
+        row, column = (
+            round(coordinate) for coordinate in (text.get_position()[1], text.get_position()[0])
+        )
+        cell = image.cmap(image.norm(matrix[row, column].item()))
+        assert _contrast(text.get_color(), cell) >= 4.5
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["cat", "dog", "fox"]
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    assert plots.alt_text(ax) == (
+        "Confusion matrix of 3 classes over 31 samples, rows the true class and columns the "
+        "predicted class: 21 on the diagonal are correct (accuracy 0.68). The most frequent "
+        "mistake is true class fox predicted as dog (4 times)."
+    )
+
+
+def test_confusion_matrix_alt_text_names_a_class_never_predicted():
+    target = torch.tensor([0] * 95 + [1] * 5)
+    matrix = metrics.confusion_matrix(torch.zeros(100, dtype=torch.long), target)
+    text = plots.alt_text(plots.plot_confusion_matrix(matrix))
+    assert "(accuracy 0.95)" in text and text.endswith("Never predicted: class 1.")
+
+
+def test_the_palette_is_okabe_ito_with_the_first_five_at_least_3_to_1_on_white():
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+    assert set(plots.PALETTE) <= okabe_ito | {"#000000"}
+    assert all(_contrast(colour, "white") >= 3 for colour in plots.PALETTE[:5])
+    assert len(set(plots.LINESTYLES)) == len(plots.LINESTYLES) == len(plots.PALETTE)
+
+
+def test_describe_and_the_summary_of_an_undescribed_chart():
+    fig, (left, right) = plt.subplots(1, 2)
+    left.plot([1, 2, 3], [0.9, 0.5, 0.4], label="loss")
+    left.set_xlabel("epoch")
+    left.set_ylabel("loss")
+    right.plot([0, 1], [1, 2])
+    plots.describe(right, "A rising line.")
+    assert (
+        plots.alt_text(fig)
+        == "Line chart of loss against epoch: loss from 0.90 to 0.40. A rising line."
+    )
+    plots.describe(fig, "Two charts.")
+    assert plots.alt_text(fig) == "Two charts."
+    with pytest.raises(ValueError, match="non-empty"):
+        plots.describe(left, "  ")
+    with pytest.raises(TypeError, match="Axes or Figure"):
+        plots.describe("a chart", "text")
 
 
 def test_empty_history_is_a_clear_error():
     with pytest.raises(ValueError, match="empty"):
         plots.plot_loss_curves(History())
+
+
+ALT_TEXT_CELLS = [
+    """from lesson_pkg import plots
+from lesson_pkg.history import History
+history = History(rows=[{"epoch": 1, "train_loss": 0.6, "val_loss": 0.5},
+                        {"epoch": 2, "train_loss": 0.3, "val_loss": 0.4}])
+_ = plots.plot_loss_curves(history)""",
+    """import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.plot([1, 2], [3, 1])
+_ = plots.describe(ax, f"Hand-drawn: falls from {3} to {1}.")""",
+]
+
+
+def test_figures_shown_in_a_notebook_carry_their_alt_text_where_nbconvert_reads_it():
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in ALT_TEXT_CELLS]
+    )
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    (first,), (second,) = (cell.outputs for cell in notebook.cells)
+    assert "image/png" in first.data and "image/png" in second.data
+    assert first.metadata["image/png"]["alt"] == (
+        "Line chart of loss per epoch: training loss falls from 0.60 to 0.30 over 2 epochs; "
+        "validation loss falls from 0.50 to 0.40 over 2 epochs. A dotted line marks the best "
+        "epoch 2 (val loss 0.40)."
+    )
+    assert second.metadata["image/png"]["alt"] == "Hand-drawn: falls from 3 to 1."

@@ -5,7 +5,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from lesson_pkg import progress
-from lesson_pkg.training import History
+from lesson_pkg.history import History
 
 TRAINING_CELL = """
 import os
@@ -31,6 +31,9 @@ def test_a_notebook_shows_an_updated_bar_and_a_live_plot_not_printed_lines():
     images = [output for output in displays if "image/png" in output.data]
     assert len(html) == 1 and "epoch 3/3" in html[0] and "<progress" in html[0]
     assert len(images) == 1  # one live plot, updated in place each epoch
+    alt = images[0].metadata["image/png"]["alt"]  # where nbconvert reads an <img> alt
+    assert alt.startswith("Line chart of loss per epoch: training loss falls from ")
+    assert "over 3 epochs" in alt and "Below it, line chart of accuracy per epoch" in alt
     assert not [output for output in outputs if output.output_type == "stream"]
 
 

@@ -134,6 +134,7 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert "early stopping" in history.stop_reason
     best = history.best_epoch("val_loss")
     assert len(history.rows) == best + 3
+    assert history.restored_epoch == best
     restored = training.evaluate(model, val_loader, F.cross_entropy)["loss"]
     assert restored == pytest.approx(min(history.column("val_loss")), rel=1e-5)
 
@@ -320,3 +321,20 @@ def test_a_seed_makes_runs_identical_even_when_they_share_a_loader():
             )
         )
     assert histories[0].step_losses == histories[1].step_losses
+
+
+def test_history_lives_in_its_own_module_and_training_re_exports_it():
+    from lesson_pkg import history as history_module
+
+    assert History is history_module.History
+    assert History.__module__ == "lesson_pkg.history"
+    assert History().restored_epoch is None
+
+
+def test_without_early_stopping_no_epoch_is_restored():
+    features, labels = data.make_blobs(40, seed=0)
+    loader = data.make_loader(features, labels, 20, seed=0)
+    model = torch.nn.Linear(2, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    history = training.fit(model, loader, F.cross_entropy, optimizer, 2, progress=False)
+    assert history.restored_epoch is None and history.stop_reason is None
