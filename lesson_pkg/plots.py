@@ -45,11 +45,14 @@ __all__ = [
     "PALETTE",
     "alt_text",
     "describe",
+    "plot_columns",
     "plot_confusion_matrix",
     "plot_decision_boundary",
+    "plot_learning_rate_regimes",
     "plot_loss_and_accuracy",
     "plot_loss_curves",
     "plot_loss_functions",
+    "plot_optimizer_comparison",
     "plot_runs",
     "use_style",
 ]
@@ -688,3 +691,251 @@ def plot_confusion_matrix(
     ax.set_ylabel("true class")
     describe(ax, _confusion_text(values, names))
     return ax
+
+
+def _labelled(columns: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
+    """``{column: label}``, labelling a plain list of columns with their names in words."""
+    if isinstance(columns, Mapping):
+        return dict(columns)
+    return {column: _column_name(column) for column in columns}
+
+
+def _nth_style(index: int) -> dict:
+    """The colour, line style and marker of the ``index``-th series of a chart."""
+    return {
+        "color": PALETTE[index % len(PALETTE)],
+        "linestyle": LINESTYLES[index % len(LINESTYLES)],
+        "marker": MARKERS[index % len(MARKERS)],
+    }
+
+
+def _diverged_at(history: History) -> tuple[int, int] | None:
+    """(epoch, step) where a run's loss became infinite or NaN, or ``None`` if it did not.
+
+    ``fit`` records every finite step loss and stops at the first non-finite one, so the
+    failing step is the one after the last recorded.
+    """
+    if history.stop_reason is None or not history.stop_reason.startswith("training stopped"):
+        return None
+    if not history.steps_per_epoch:
+        return None
+    epoch, step = divmod(len(history.step_losses), history.steps_per_epoch)
+    return epoch + 1, step + 1
+
+
+def plot_learning_rate_regimes(
+    histories: Mapping[str, History], column: str = "train_loss"
+) -> list[Axes]:
+    """One panel per run, side by side, each on its own scale: for learning-rate regimes.
+
+    ``histories`` maps a label (such as ``"too small: lr = 0.003"``) to a run's history.
+    A run that diverged is drawn on a log scale, with a cross where its loss became
+    infinite; the others share nothing, so a diverging run cannot flatten them. Returns
+    the axes, left to right.
+
+    Examples
+    --------
+    >>> from lesson_pkg.history import History
+    >>> run = History(rows=[{"epoch": 1, "train_loss": 1.0}, {"epoch": 2, "train_loss": 0.5}])
+    >>> axes = plot_learning_rate_regimes({"lr = 0.1": run})
+    >>> alt_text(axes[0].figure).startswith("1 panel")
+    True
+    >>> plt.close(axes[0].figure)
+    """
+    if not histories:
+        raise ValueError("histories is empty: give at least one {label: History}")
+    for history in histories.values():
+        _check_history(history)
+    fig, axes = plt.subplots(
+        1, len(histories), figsize=(3.2 * len(histories), 3.4), layout="constrained", squeeze=False
+    )
+    parts = []
+    for index, (ax, (label, history)) in enumerate(zip(axes[0], histories.items(), strict=True)):
+        epochs, values = history.column("epoch"), history.column(column)
+        style = _nth_style(index)
+        ax.plot(epochs, values, **_series_style(style, epochs))
+        diverged = _diverged_at(history)
+        trend = _trend(values, epochs, column.endswith("loss"))
+        if diverged is None:
+            parts.append(f"{label}: {trend}")
+        else:
+            epoch, step = diverged
+            ax.set_yscale("log")
+            top = max(values) * 100
+            ax.plot([epoch], [top], "x", color="#000000", markersize=10, mew=2)
+            ax.plot([epochs[-1], epoch], [values[-1], top], ":", color=style["color"])
+            ax.annotate(
+                f"inf at step {step}\nof epoch {epoch}",
+                (epoch, top),
+                xytext=(0, -12),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+            )
+            ax.set_xlim(0.5, epoch + 0.9)
+            ax.set_ylim(top=top * 10)
+            parts.append(
+                f"{label}, on a log scale: {trend}, and becomes infinite at step {step} of "
+                f"epoch {epoch}, marked with a cross"
+            )
+        ax.set_title(label)
+        _epoch_axis(ax)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(_column_name(column))
+    describe(
+        fig,
+        f"{len(histories)} panel{'s' if len(histories) > 1 else ''} of {_column_name(column)} "
+        f"per epoch, one per run, each on its own scale: {'; '.join(parts)}.",
+    )
+    return list(axes[0])
+
+
+def plot_optimizer_comparison(
+    histories: Mapping[tuple[str, float], History],
+    best: Mapping[str, float],
+    column: str = "train_loss",
+) -> list[Axes]:
+    """Optimizers compared fairly: the final loss per learning rate, and each at its best.
+
+    ``histories`` maps ``(optimizer name, learning rate)`` to a run's history; ``best``
+    maps each optimizer's name to its chosen learning rate. Left: the last epoch's
+    ``column`` against the learning rate (log scale), one line per optimizer. Right: the
+    curve of each optimizer's best run. Returns the two axes.
+    """
+    if not histories:
+        raise ValueError("histories is empty: give at least one {(name, lr): History}")
+    names = list(dict.fromkeys(name for name, _ in histories))
+    missing = [name for name in names if (name, best.get(name)) not in histories]
+    if missing:
+        raise ValueError(f"best must name a learning rate that was run for {missing}")
+    fig, (sweep_ax, curve_ax) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    parts = []
+    for index, name in enumerate(names):
+        style = _nth_style(index)
+        rates = sorted(rate for run_name, rate in histories if run_name == name)
+        finals = [histories[name, rate].column(column)[-1] for rate in rates]
+        sweep_ax.plot(rates, finals, **style, label=name)
+        chosen = histories[name, best[name]]
+        epochs = chosen.column("epoch")
+        curve_ax.plot(
+            epochs,
+            chosen.column(column),
+            **_series_style(style, epochs),
+            label=f"{name}, lr = {best[name]:g}",
+        )
+        listed = ", ".join(
+            f"{_number(final)} at {rate:g}" for rate, final in zip(rates, finals, strict=True)
+        )
+        parts.append(
+            f"{name} ends at {listed}; its best rate {best[name]:g} "
+            f"ends at {_number(chosen.column(column)[-1])}"
+        )
+    name = _column_name(column)
+    sweep_ax.set_xscale("log")
+    sweep_ax.set_yscale("log")
+    curve_ax.set_yscale("log")
+    sweep_ax.set_xlabel("learning rate (log scale)")
+    sweep_ax.set_ylabel(f"{name} after the last epoch (log scale)")
+    sweep_ax.set_title("Each optimizer's own range of rates")
+    curve_ax.set_ylabel(f"{name} (log scale)")
+    curve_ax.set_title("Each at its best rate")
+    _epoch_axis(curve_ax)
+    for ax in (sweep_ax, curve_ax):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    describe(
+        fig,
+        f"Two panels, both on log scales. Left: {name} after the last epoch against the "
+        f"learning rate, one line per optimizer. Right: {name} per epoch of each optimizer "
+        f"at its best rate. {'; '.join(parts)}.",
+    )
+    return [sweep_ax, curve_ax]
+
+
+def _value(value: float) -> str:
+    """A count as a whole number (25), any other value as :func:`_number` says it."""
+    return str(int(value)) if float(value).is_integer() else _number(value)
+
+
+def plot_columns(
+    history: History,
+    panels: Mapping[str, Sequence[str] | Mapping[str, str]],
+    marks: Mapping[int, str] | None = None,
+    title: str | None = None,
+) -> list[Axes]:
+    """Any columns of a history, per epoch, in stacked panels sharing the epoch axis.
+
+    ``panels`` maps each panel's y label to the columns drawn in it, as a list
+    (``["val_loss"]``, labelled "validation loss") or as ``{column: label}``. Each series
+    has its own colour, line style and marker. ``marks`` maps epochs to what happened
+    there (``{16: "best loss"}``), drawn as grey vertical lines through every panel: the
+    epochs the text talks about. Returns the axes, top to bottom.
+
+    Examples
+    --------
+    >>> from lesson_pkg.history import History
+    >>> run = History(rows=[{"epoch": 1, "val_loss": 0.9}, {"epoch": 2, "val_loss": 0.7}])
+    >>> axes = plot_columns(run, {"loss": ["val_loss"]}, marks={2: "best"})
+    >>> alt_text(axes[0].figure)
+    '1 stacked panel per epoch: validation loss falls from 0.90 to 0.70 over 2 epochs \
+(0.70 at epoch 2). Vertical lines mark epoch 2 (best).'
+    >>> plt.close(axes[0].figure)
+    """
+    _check_history(history)
+    if not panels:
+        raise ValueError("panels is empty: give at least one {label: [column, ...]}")
+    panels = {label: _labelled(columns) for label, columns in panels.items()}
+    for columns in panels.values():
+        for column in columns:
+            history.column(column)  # raises ValueError naming the known columns
+    marks = dict(marks or {})
+    epochs = history.column("epoch")
+    unknown = [epoch for epoch in marks if epoch not in epochs]
+    if unknown:
+        raise ValueError(f"marks name epochs {unknown} that the history does not have")
+    fig, axes = plt.subplots(
+        len(panels),
+        1,
+        sharex=True,
+        figsize=(7.5, 1.2 + 1.8 * len(panels)),
+        layout="constrained",
+        squeeze=False,
+    )
+    axes = list(axes[:, 0])
+    mark_styles = ("--", ":", "-.")
+    series, texts = 0, []
+    for ax, (label, columns) in zip(axes, panels.items(), strict=True):
+        for column, name in columns.items():
+            style = _nth_style(series)
+            values = history.column(column)
+            ax.plot(epochs, values, **_series_style(style, epochs), label=name)
+            at_marks = ", ".join(
+                f"{_value(values[epochs.index(epoch)])} at epoch {epoch}" for epoch in marks
+            )
+            trend = _trend(values, epochs, column.endswith("loss"))
+            texts.append(f"{name} {trend}" + (f" ({at_marks})" if at_marks else ""))
+            series += 1
+        for index, (epoch, what) in enumerate(marks.items()):
+            ax.axvline(
+                epoch,
+                color="#666666",
+                linestyle=mark_styles[index % len(mark_styles)],
+                linewidth=1.2,
+                label=f"epoch {epoch}: {what}" if ax is axes[0] else None,
+            )
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
+    _epoch_axis(axes[-1])
+    if title:
+        fig.suptitle(title)
+    marked = "; ".join(f"epoch {epoch} ({what})" for epoch, what in marks.items())
+    plural = "s" if len(panels) > 1 else ""
+    describe(
+        fig,
+        f"{len(panels)} stacked panel{plural} per epoch"
+        + (f", titled '{title}'" if title else "")
+        + f": {'; '.join(texts)}."
+        + (f" Vertical lines mark {marked}." if marked else ""),
+    )
+    return axes
