@@ -132,10 +132,10 @@ cd /tmp  # not the source folder: the installed package is what grades
 if ! "$python" -m lesson_pkg.grade --target "$target" --json "$results" \\
         --isolation strict "${hidden[@]}" 2>"$errors"; then
     # Gradescope shows results.json whatever happens: always leave one that says why.
-    reason=$(tail -n 3 "$errors" | tr '\\n"\\\\' "   " | cut -c1-600)
-    printf '{"score": 0, "output": "The autograder could not grade this submission: %s. \\
-Your course staff have to fix the autograder; this score is not final.", "tests": []}\\n' \\
-        "$reason" > "$results"
+    reason=$(tail -n 3 "$errors" | tr '\\n' ' ' | tr -cd '[:alnum:] .,:;()/_=+-' | cut -c1-600)
+    message="The autograder could not grade this submission: %s. Your course staff"
+    message+=" have to fix the autograder; this score is not final."
+    printf '{"score": 0, "output": "'"$message"'", "tests": []}\n' "$reason" > "$results"
 fi
 cat "$errors" >&2
 """

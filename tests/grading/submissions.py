@@ -49,8 +49,11 @@ def write_submission(chosen: list[Mistake], folder: Path, replacements: dict | N
     return folder
 
 
-def grade(target: Path, out: Path, *options: str, check: bool = True) -> tuple[dict, str]:
-    """Grade ``target`` with the command line; return the results.json and the table."""
+def grade(
+    target: Path, out: Path, *options: str, check: bool = True, cwd: Path | None = None
+) -> tuple[dict, str]:
+    """Grade ``target`` with the command line, started in ``cwd`` (default ``out``);
+    return the results.json and the table."""
     results = out / f"results-{target.name}.json"
     completed = subprocess.run(
         [
@@ -65,7 +68,7 @@ def grade(target: Path, out: Path, *options: str, check: bool = True) -> tuple[d
         ],
         capture_output=True,
         text=True,
-        cwd=out,
+        cwd=cwd or out,
         timeout=600,
     )
     if check:

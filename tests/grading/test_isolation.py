@@ -189,6 +189,7 @@ def test_attacks_earn_nothing_and_leave_nothing_behind(attack_submission, enviro
         "strict",
         "--time-limit",
         "5",
+        cwd=paths["course"].parent,  # started beside the solutions: still out of reach
     )
     # the grader finished and wrote a valid report, whatever was killed or forged
     used = next(line for line in table.splitlines() if line.startswith("Isolation: "))

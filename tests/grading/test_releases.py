@@ -1,21 +1,24 @@
-"""The student release holds no solution; the Gradescope autograder runs as Gradescope runs it."""
+"""The students' copy holds no solution; the Gradescope autograder installs the package
+and grades as Gradescope runs it, from the installed wheel, not from a checkout."""
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import zipfile
 from pathlib import Path
 
-from lesson_pkg.grading.cases import CASES
-from lesson_pkg.grading.stubs import BEGIN, SOLUTION_BLOCK
+import pytest
+from submissions import ROOT
 
-from lesson_pkg.grading import release
+from lesson_pkg.grading.core.cases import CASES
+from lesson_pkg.maintenance import releases
+from lesson_pkg.maintenance.exercise_stubs import BEGIN, SOLUTION_BLOCK
 
-ROOT = Path(__file__).resolve().parent.parent
+TOTAL = sum(case.points for case in CASES)
 
 
 def _solution_blocks() -> list[str]:
@@ -38,7 +41,7 @@ def _normalised(text: str) -> str:
 
 
 def test_the_student_release_has_no_solution_code(tmp_path):
-    out = release.build_student_release(tmp_path / "student")
+    out = releases.build_student_release(ROOT, tmp_path / "student")
     assert not (out / "solutions").exists() and not (out / "tests" / "grader_fixtures").exists()
     assert (out / "exercises" / "ex01_losses.py").is_file()
     assert (out / "lesson_pkg" / "losses.py").is_file() and (out / "notebooks").is_dir()
@@ -50,10 +53,26 @@ def test_the_student_release_has_no_solution_code(tmp_path):
             assert BEGIN not in [line.strip() for line in text.splitlines()], path
             normalised = _normalised(text)
             assert not [block for block in blocks if block in normalised], path
+    # a copy for students: their README, no instructor's guide, no word of solutions/
+    readme = (out / "README.md").read_text()
+    assert "check(" in readme and "Submit" in readme and "solutions" not in readme
+    assert not (out / "docs" / "instructor-guide.md").exists()
 
 
-def test_the_gradescope_autograder_grades_a_submission_in_its_layout(tmp_path):
-    hidden = tmp_path / "hidden"
+def test_solutions_are_released_on_their_own_after_the_deadline(tmp_path):
+    out = releases.release_solutions(ROOT, tmp_path / "solutions")
+    assert sorted(path.name for path in out.glob("*.py")) == sorted(
+        path.name for path in (ROOT / "solutions").glob("*.py")
+    )
+
+
+@pytest.fixture(scope="module")
+def gradescope(tmp_path_factory):
+    """The autograder zip, unpacked as Gradescope does, with the package installed from a
+    wheel into a fresh virtual environment outside the checkout (as setup.sh does; the
+    dependencies come from this environment instead of the network)."""
+    folder = tmp_path_factory.mktemp("gradescope")
+    hidden = folder / "hidden-tests"
     hidden.mkdir()
     (hidden / "test_hidden.py").write_text(
         textwrap.dedent('''
@@ -62,30 +81,119 @@ def test_the_gradescope_autograder_grades_a_submission_in_its_layout(tmp_path):
         @pytest.mark.points(2)
         def test_steps(submission):
             """steps_per_epoch: one sample is one step (hidden)"""
-            outcome = submission.call("ex02_epochs", "steps_per_epoch", [1, 32], {}, [], None)
-            assert outcome.ok and outcome.result["value"] == 1, "one step"
-    ''')
+            assert submission.run("steps_per_epoch", 1, 32) == 1, "one step"
+        ''')
     )
-    archive = release.build_gradescope(tmp_path / "autograder.zip", hidden)
+    archive = releases.build_gradescope(ROOT, folder / "autograder.zip", hidden)
+    root = folder / "autograder"
     with zipfile.ZipFile(archive) as opened:
         names = opened.namelist()
-        assert {"setup.sh", "run_autograder"} <= set(names)
-        assert "tests/grading/test_ex01_losses.py" in names and "hidden/test_hidden.py" in names
-        assert not [name for name in names if name.startswith(("solutions/", "tests/grader"))]
-        root = tmp_path / "autograder"
         opened.extractall(root / "source")
-    assert re.search(
-        r"pip install .*/autograder/source\[test\]", (root / "source" / "setup.sh").read_text()
+    for name in ("setup.sh", "run_autograder"):
+        (root / "source" / name).chmod(0o755)
+    wheels = folder / "wheels"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(wheels),
+            str(root / "source"),
+        ],
+        check=True,
+        timeout=600,
     )
-    shutil.copytree(ROOT / "solutions", root / "submission" / "my-homework")  # uploaded in a folder
-    runner = root / "source" / "run_autograder"
-    environment = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
-    completed = subprocess.run(
-        ["bash", str(runner)], env=environment, capture_output=True, text=True, timeout=600
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    site = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('purelib'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(site, "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            str(next(wheels.glob("*.whl"))),
+        ],
+        check=True,
+        timeout=600,
     )
+    return root, names
+
+
+def _run_autograder(root: Path, python: Path) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": str(python)}
+    environment.pop("PYTHONPATH", None)
+    return subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_the_zip_holds_the_package_and_hidden_tests_but_no_solutions(gradescope):
+    _, names = gradescope
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "hidden/test_hidden.py"} <= set(names)
+    assert "lesson_pkg/grading/core/cases.py" in names
+    assert not [name for name in names if name.startswith(("solutions/", "tests/", "exercises/"))]
+
+
+def test_setup_installs_only_grading_with_torchs_cpu_build_and_isolation(gradescope):
+    root, _ = gradescope
+    setup = (root / "source" / "setup.sh").read_text()
+    assert subprocess.run(["bash", "-n", str(root / "source" / "setup.sh")]).returncode == 0
+    assert "[test]" not in setup and "[course]" not in setup
+    assert "download.pytorch.org/whl/cpu" in setup and "bubblewrap" in setup
+    assert "useradd" in setup and "chmod -R go-rwx /autograder/source/hidden" in setup
+    assert "Ubuntu 24.04" in setup  # the base image to choose when python3 is too old
+
+
+def test_the_installed_wheel_grades_a_submission_as_gradescope_runs_it(gradescope, tmp_path):
+    root, _ = gradescope
+    python = root / "venv" / "bin" / "python"
+    located = subprocess.run(
+        [str(python), "-c", "import lesson_pkg; print(lesson_pkg.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    ).stdout
+    assert located.startswith(str(root / "venv")), located  # the wheel, not the checkout
+    shutil.rmtree(root / "submission", ignore_errors=True)
+    shutil.copytree(ROOT / "solutions", root / "submission" / "my-homework")  # in a folder
+    completed = _run_autograder(root, python)
     assert completed.returncode == 0, completed.stderr
     results = json.loads((root / "results" / "results.json").read_text())
-    total = sum(case.points for case in CASES)
-    assert results["score"] == total + 2
+    assert results["score"] == TOTAL + 2  # the same score as from the checkout
     assert results["tests"][-1]["visibility"] == "after_published"
     assert "all public tests passed" in results["output"].lower()
+    assert "Isolation: none" not in results["output"]
+
+
+def test_the_autograder_always_leaves_a_results_json_that_says_why(gradescope, tmp_path):
+    root, _ = gradescope
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho 'lesson_pkg is not installed' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    completed = _run_autograder(root, broken)
+    assert completed.returncode == 0
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0 and results["tests"] == []
+    assert "could not grade" in results["output"] and "not installed" in results["output"]

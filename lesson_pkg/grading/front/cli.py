@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         "release-solutions": _release_solutions,
         "gradescope": _gradescope,
     }
+    from lesson_pkg.grading.runner.host import HostFailed
     from lesson_pkg.grading.runner.isolation import IsolationUnavailable
 
     try:
@@ -129,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     except (IsolationUnavailable, ValueError, FileExistsError) as error:
         print(f"lesson {args.verb}: {error}", file=sys.stderr)
         return 2
+    except HostFailed as error:
+        print(
+            f"lesson {args.verb}: the grading machine failed, not the submission: {error}",
+            file=sys.stderr,
+        )
+        return 3
 
 
 def _grade(args: argparse.Namespace) -> int:

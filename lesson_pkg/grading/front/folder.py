@@ -15,7 +15,7 @@ from pathlib import Path
 from lesson_pkg.grading.core.cases import CASES, EXERCISE_FILES, Case
 from lesson_pkg.grading.core.engine import grade_case
 from lesson_pkg.grading.core.results import Report, TestResult
-from lesson_pkg.grading.runner.host import WorkerHost
+from lesson_pkg.grading.runner.host import HostFailed, WorkerHost
 from lesson_pkg.grading.runner.isolation import Isolation, require_private
 from lesson_pkg.grading.runner.session import CALL_SECONDS, Session, read_sources
 
@@ -69,6 +69,8 @@ def _grade(case: Case, session: Session) -> TestResult:
     test = TestResult(case.function, case.title, case.points)
     try:
         result = grade_case(case, session)
+    except HostFailed:
+        raise  # the grading machine, not the submission, is at fault: say so loudly
     except Exception as error:  # a fault of the grader must cost no point nor crash it
         test.record(
             False,

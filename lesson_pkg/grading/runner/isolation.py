@@ -30,7 +30,6 @@ import pwd
 import shutil
 import subprocess
 import sys
-import sysconfig
 from enum import StrEnum
 from pathlib import Path
 
@@ -143,16 +142,26 @@ def _namespace_options() -> list[str]:
     return options
 
 
+@functools.cache
 def _python_paths() -> list[str]:
-    """The folders Python and its packages live in (the interpreter's own and the venv's)."""
+    """The folders Python and its packages live in, as the host will see them.
+
+    Asked of ``python -I`` itself (the host runs isolated): its import path, with no
+    current folder and no ``PYTHONPATH``, so that neither the course folder the grader
+    was started in nor anything else of the grader's is ever bound into the sandbox.
+    """
+    completed = subprocess.run(
+        [sys.executable, "-I", "-c", "import sys; print('\\n'.join(sys.path))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     paths = {
         sys.prefix,
         sys.base_prefix,
-        sys.exec_prefix,
         str(Path(sys.executable).parent),
         str(Path(os.path.realpath(sys.executable)).parent),
-        *(sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")),
-        *(entry for entry in sys.path if entry and Path(entry).is_dir()),
+        *(entry for entry in completed.stdout.splitlines() if entry and Path(entry).is_dir()),
     }
     ordered = sorted(path for path in paths if not path.startswith(SYSTEM_PATHS))
     # a folder inside another one already bound needs no bind of its own
@@ -187,10 +196,10 @@ def host_command(isolation: Isolation, control_fd: int, uid: int, gid: int) -> l
     binary = bwrap_path()
     assert binary is not None
     options = [binary, *_namespace_options(), *_system_view()]
-    for path in _python_paths():
+    options += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for path in _python_paths():  # after /tmp's tmpfs: a Python in /tmp stays visible
         options += ["--ro-bind", path, path]
-    options += _package_view()
-    options += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    options += [*_package_view(), "--chdir", "/tmp"]
     return [*options, *python]
 
 
