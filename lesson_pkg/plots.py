@@ -195,7 +195,7 @@ def _alt_text_metadata(figure: Figure) -> tuple[dict, dict]:
 _register_alt_text_formatter()
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (7.5, 4)) -> Axes:
     """``ax`` itself, or the axes of a new figure."""
     if ax is not None:
         return ax
@@ -203,17 +203,9 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
     return ax
 
 
-def _legend_above(ax: Axes, handles: list | None = None, ncols: int = 2) -> None:
-    """The legend in a row above the axes, where it cannot cover any data."""
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.02, 1, 0.1),
-        mode="expand",
-        borderaxespad=0,
-        ncols=ncols,
-        frameon=False,
-    )
+def _legend_outside(ax: Axes, handles: list | None = None) -> None:
+    """The legend to the right of the axes, where it covers no data and leaves the title free."""
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
 
 
 def _metric_column(history: History) -> str | None:
@@ -257,7 +249,11 @@ def _marked_epoch(history: History) -> tuple[int, str] | None:
 
 
 def _mark_epoch(axes: Sequence[Axes], epoch: int, label: str) -> list:
-    """A dotted vertical line at ``epoch`` on every panel; returns the legend handle."""
+    """A dotted vertical line at ``epoch`` on every panel; returns the legend handle.
+
+    The legend shows ``label`` on two lines, "best epoch 16" above "(val loss 0.29)".
+    """
+    label = label.replace(" (", "\n(")
     handles = [ax.axvline(epoch, **BEST_STYLE, label=label) for ax in axes]
     return handles[:1]
 
@@ -361,7 +357,7 @@ def plot_loss_curves(
     _epoch_axis(ax)
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
-    _legend_above(ax, handles)
+    _legend_outside(ax, handles)
     describe(
         ax,
         f"Line chart of loss per epoch: {_split_losses(history, True, 'loss', 'loss')}."
@@ -386,7 +382,7 @@ def plot_loss_and_accuracy(
     metric = _metric_column(history)
     panels = 1 if metric is None else 2
     if axes is None:
-        axes = plt.figure(figsize=(6, 3 + 1.8 * (panels - 1)), layout="constrained")
+        axes = plt.figure(figsize=(7.5, 3 + 1.8 * (panels - 1)), layout="constrained")
     if isinstance(axes, Figure):
         axes = axes.subplots(panels, 1, sharex=True, squeeze=False, height_ratios=(3, 2)[:panels])
         axes = axes[:, 0]
@@ -414,7 +410,7 @@ def plot_loss_and_accuracy(
     for ax in drawn:
         ax.grid(alpha=0.3)
     _epoch_axis(drawn[-1])
-    _legend_above(loss_ax, handles, ncols=3)
+    _legend_outside(loss_ax, handles)
     return drawn
 
 
@@ -451,7 +447,7 @@ def plot_runs(
     if log_scale:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    _legend_above(ax, ncols=min(len(histories), 4))
+    _legend_outside(ax)
     scale = " on a log scale" if log_scale else ""
     describe(
         ax,
@@ -528,7 +524,7 @@ def plot_loss_functions(kind: str = "regression", ax: Axes | None = None) -> Axe
     ax.set_xlabel(xlabel)
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
-    _legend_above(ax, ncols=3 if kind == "regression" else 2)
+    _legend_outside(ax)
     describe(ax, text)
     return ax
 
@@ -569,7 +565,7 @@ def plot_decision_boundary(
     if features.dim() != 2 or features.shape[1] != 2:
         raise ValueError(f"features must have shape (N, 2), got {tuple(features.shape)}")
     validation.check_int(resolution, "resolution", minimum=2)
-    ax = _axes(ax, figsize=(5, 5.4))
+    ax = _axes(ax, figsize=(6.2, 5))
     low, high = features.min(0).values - 0.5, features.max(0).values + 0.5
     xs = torch.linspace(float(low[0]), float(high[0]), resolution)
     ys = torch.linspace(float(low[1]), float(high[1]), resolution)
@@ -596,7 +592,7 @@ def plot_decision_boundary(
         )
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
-    _legend_above(ax, ncols=min(n_classes, 4))
+    _legend_outside(ax)
     right = (_grid_predictions(model, features) == labels).sum().item()
     shares = torch.bincount(regions.flatten(), minlength=n_classes) / regions.numel()
     areas = ", ".join(f"class {index} {share:.0%}" for index, share in enumerate(shares.tolist()))

@@ -132,8 +132,8 @@ def _curves_as_image(history: History):
 
     from lesson_pkg import plots
 
-    figure = Figure(figsize=(6, 4.2))
-    figure.subplots_adjust(left=0.11, right=0.97, bottom=0.11, top=0.86, hspace=0.08)
+    figure = Figure(figsize=(7.5, 4))
+    figure.subplots_adjust(left=0.09, right=0.72, bottom=0.12, top=0.97, hspace=0.08)
     plots.plot_loss_and_accuracy(history, axes=figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)

@@ -49,7 +49,7 @@ def _png(figure: Figure) -> bytes:
 
 
 def _runs_figure(runs: dict[str, History]) -> Figure:
-    figure = Figure(figsize=(6, 3.5), layout="constrained")
+    figure = Figure(figsize=(7.5, 3.5), layout="constrained")
     ax = plots.plot_runs(runs, "train_loss", ax=figure.add_subplot(), log_scale=True)
     ax.set_title("training loss per epoch (log scale)")
     return figure

@@ -78,7 +78,7 @@ def test_loss_curves_put_each_epoch_mean_across_the_steps_it_averages():
         "training loss per step",
         "training loss, mean of each epoch",
         "validation",
-        "best epoch 2 (val loss 0.50)",
+        "best epoch 2\n(val loss 0.50)",
     ]
     step_line, mean_line, val_line, best_line = ax.get_lines()
     np.testing.assert_allclose(step_line.get_xdata(), [0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
@@ -108,8 +108,8 @@ def test_loss_curves_alt_text_states_the_trend_and_the_best_epoch():
 
 def test_loss_and_accuracy_are_two_stacked_panels_sharing_the_epoch_axis():
     loss_ax, accuracy_ax = plots.plot_loss_and_accuracy(_history())
-    assert _labels(loss_ax) == ["training", "validation", "best epoch 2 (val loss 0.50)"]
-    assert _labels(accuracy_ax) == ["training", "validation", "best epoch 2 (val loss 0.50)"]
+    assert _labels(loss_ax) == ["training", "validation", "best epoch 2\n(val loss 0.50)"]
+    assert _labels(accuracy_ax) == ["training", "validation", "best epoch 2\n(val loss 0.50)"]
     assert accuracy_ax.get_ylabel() == "accuracy" and accuracy_ax.get_xlabel() == "epoch"
     assert loss_ax.get_shared_x_axes().joined(loss_ax, accuracy_ax)
     assert loss_ax.get_position().y0 > accuracy_ax.get_position().y1  # one above the other
@@ -117,7 +117,7 @@ def test_loss_and_accuracy_are_two_stacked_panels_sharing_the_epoch_axis():
     assert [text.get_text() for text in loss_ax.get_legend().get_texts()] == [
         "training",
         "validation",
-        "best epoch 2 (val loss 0.50)",
+        "best epoch 2\n(val loss 0.50)",
     ]
     assert not _legend_covers_data(loss_ax)
     assert plots.alt_text(loss_ax.figure).endswith(
@@ -130,7 +130,7 @@ def test_the_epoch_early_stopping_restored_is_the_one_marked():
     history = _history()
     history.restored_epoch, history.stop_reason = 3, "early stopping after epoch 3"
     loss_ax, _ = history.plot()
-    assert _labels(loss_ax)[-1] == "restored epoch 3 (val loss 0.70)"
+    assert _labels(loss_ax)[-1] == "restored epoch 3\n(val loss 0.70)"
     text = plots.alt_text(loss_ax.figure)
     assert "A dotted line marks the restored epoch 3 (val loss 0.70)." in text
     assert "Training stopped early, after epoch 3." in text
