@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.colors import to_rgb
+from matplotlib.text import Text
 from nbclient import NotebookClient
 
 from lesson_pkg import metrics, plots
@@ -226,6 +227,29 @@ def test_confusion_matrix_alt_text_names_a_class_never_predicted():
     matrix = metrics.confusion_matrix(torch.zeros(100, dtype=torch.long), target)
     text = plots.alt_text(plots.plot_confusion_matrix(matrix))
     assert "(accuracy 0.95)" in text and text.endswith("Never predicted: class 1.")
+
+
+def _every_figure():
+    model = torch.nn.Linear(2, 2)
+    features, labels = torch.tensor([[0.0, 1.0], [1.0, 0.0]]), torch.tensor([0, 1])
+    return [
+        plots.plot_loss_curves(_history()).figure,
+        plots.plot_loss_and_accuracy(_history())[0].figure,
+        plots.plot_runs({"a": _history(), "b": _history()}).figure,
+        plots.plot_loss_functions("regression").figure,
+        plots.plot_loss_functions("classification").figure,
+        plots.plot_decision_boundary(model, features, labels, resolution=20).figure,
+        plots.plot_confusion_matrix([[3, 1], [0, 2]]).figure,
+    ]
+
+
+def test_every_text_on_white_contrasts_at_least_4_5_to_1():
+    for figure in _every_figure():
+        cell_texts = {id(text) for ax in figure.axes if ax.images for text in ax.texts}
+        for text in figure.findobj(Text):
+            if text.get_visible() and text.get_text().strip() and id(text) not in cell_texts:
+                assert text.get_alpha() in (None, 1)
+                assert _contrast(text.get_color(), "white") >= 4.5, text.get_text()
 
 
 def test_the_palette_is_okabe_ito_with_the_first_five_at_least_3_to_1_on_white():
