@@ -21,6 +21,7 @@ Every figure is made to be read by everyone:
 from __future__ import annotations
 
 import math
+import sys
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -179,11 +180,8 @@ def _register_alt_text_formatter() -> None:
     ``{"image/png": {"alt": ...}}``, and leaves the PNG to the inline backend, so the
     backend's settings (size, resolution) still apply.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+    ipython = sys.modules.get("IPython")  # loaded in every kernel; never imported here
+    shell = ipython.get_ipython() if ipython is not None else None
     if shell is not None:
         shell.display_formatter.mimebundle_formatter.for_type(Figure, _alt_text_metadata)
 
