@@ -718,14 +718,15 @@ def _diverged_at(history: History) -> tuple[int, int] | None:
 
 
 def plot_learning_rate_regimes(
-    histories: Mapping[str, History], column: str = "train_loss"
+    histories: Mapping[str, History], column: str = "train_loss", figure: Figure | None = None
 ) -> list[Axes]:
     """One panel per run, side by side, each on its own scale: for learning-rate regimes.
 
     ``histories`` maps a label (such as ``"too small: lr = 0.003"``) to a run's history.
     A run that diverged is drawn on a log scale, with a cross where its loss became
-    infinite; the others share nothing, so a diverging run cannot flatten them. Returns
-    the axes, left to right.
+    infinite, and so is a run whose values span more than a factor of 1000; the panels
+    share no scale, so a diverging run cannot flatten the others. ``figure``: an empty
+    figure to draw on (a new one otherwise). Returns the axes, left to right.
 
     Examples
     --------
@@ -740,9 +741,8 @@ def plot_learning_rate_regimes(
         raise ValueError("histories is empty: give at least one {label: History}")
     for history in histories.values():
         _check_history(history)
-    fig, axes = plt.subplots(
-        1, len(histories), figsize=(3.2 * len(histories), 3.4), layout="constrained", squeeze=False
-    )
+    fig = figure or plt.figure(figsize=(3.2 * len(histories), 3.4), layout="constrained")
+    axes = fig.subplots(1, len(histories), squeeze=False)
     parts = []
     for index, (ax, (label, history)) in enumerate(zip(axes[0], histories.items(), strict=True)):
         epochs, values = history.column("epoch"), history.column(column)
@@ -751,7 +751,10 @@ def plot_learning_rate_regimes(
         diverged = _diverged_at(history)
         trend = _trend(values, epochs, column.endswith("loss"))
         if diverged is None:
-            parts.append(f"{label}: {trend}")
+            wide = min(values) > 0 and max(values) / min(values) > 1000
+            if wide:
+                ax.set_yscale("log")
+            parts.append(f"{label}{', on a log scale' if wide else ''}: {trend}")
         else:
             epoch, step = diverged
             ax.set_yscale("log")

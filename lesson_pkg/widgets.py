@@ -55,10 +55,13 @@ def _runs_figure(runs: dict[str, History]) -> Figure:
     return figure
 
 
-def learning_rate_explorer(epochs: int = 20) -> None:
+def learning_rate_explorer(
+    epochs: int = 20, static_rates: tuple[float, ...] = STATIC_LEARNING_RATES
+) -> None:
     """Sliders for the learning rate and the number of epochs, redrawing the loss curve.
 
-    Static views show the curves of three learning rates (too small, right, too large).
+    Static views show instead one panel per rate of ``static_rates`` (by default too
+    small, right and too large), each on its own scale.
     """
     import ipywidgets as widgets
     from IPython.display import display
@@ -86,7 +89,10 @@ def learning_rate_explorer(epochs: int = 20) -> None:
     length.observe(redraw, "value")
     redraw()
     explorer = widgets.VBox([rate, length, picture])
-    static = _runs_figure({f"lr = {lr:g}": _line_run(lr, epochs) for lr in STATIC_LEARNING_RATES})
+    static = Figure(figsize=(3.2 * len(static_rates), 3.4), layout="constrained")
+    plots.plot_learning_rate_regimes(
+        {f"lr = {lr:g}": _line_run(lr, epochs) for lr in static_rates}, figure=static
+    )
     display(
         {
             "application/vnd.jupyter.widget-view+json": {
@@ -95,7 +101,9 @@ def learning_rate_explorer(epochs: int = 20) -> None:
                 "model_id": explorer.model_id,
             },
             "image/png": base64.b64encode(_png(static)).decode("ascii"),
-            "text/plain": "learning-rate explorer (sliders; static view: lr = 0.003, 0.1, 1.5)",
+            "text/plain": "learning-rate explorer (sliders; static view: lr = "
+            + ", ".join(f"{lr:g}" for lr in static_rates)
+            + ")",
         },
         metadata={"image/png": {"alt": plots.alt_text(static)}},
         raw=True,
