@@ -10,7 +10,9 @@ Every figure is made to be read by everyone:
   :func:`describe` does the same for a figure drawn by hand, and :func:`alt_text` reads
   it back. Inside a Jupyter kernel, importing this module makes every matplotlib figure
   displayed carry that text in its output's metadata, ``{"image/png": {"alt": text}}``,
-  which nbconvert's HTML writes into ``<img alt="...">``.
+  which nbconvert's HTML writes into ``<img alt="...">`` (its ``classic`` template; the
+  ``lab`` template and JupyterLab 4 do not read it yet). The inline backend's default PNG
+  keeps it; its ``retina`` format replaces the image metadata and drops it.
 - **Colour is never the only cue.** Series take colours from the Okabe-Ito palette,
   which people with colour-vision deficiencies tell apart (:data:`PALETTE`, the first five
   at least 3:1 against white), and each series of a chart also has its own line style
