@@ -259,14 +259,14 @@ def _mark_epoch(axes: Sequence[Axes], epoch: int, label: str) -> list:
 
 
 def _stop_text(history: History) -> str:
-    """ " Training stopped early, after epoch 20." when it did, else ""."""
+    """The sentence "Training stopped early, after epoch 20." when it did, else ""."""
     if history.stop_reason is None:
         return ""
     return f" Training stopped early, after epoch {history.rows[-1]['epoch']}."
 
 
 def _column_name(column: str) -> str:
-    """ "val_loss" -> "validation loss", "train_accuracy" -> "training accuracy"."""
+    """A column's name in words: "val_loss" -> "validation loss"."""
     split, _, name = column.partition("_")
     words = {"train": "training", "val": "validation"}
     return (
@@ -275,7 +275,7 @@ def _column_name(column: str) -> str:
 
 
 def _split_losses(history: History, lower_is_better: bool, column: str, noun: str) -> str:
-    """ "training loss falls from ...; validation loss ..." for one quantity."""
+    """How the training and validation series of one quantity move, in words."""
     epochs = history.column("epoch")
     parts = []
     for split, name in (("train", "training"), ("val", "validation")):
@@ -624,7 +624,7 @@ def _text_color(background: tuple[float, ...]) -> str:
 
 
 def _times(count: int) -> str:
-    """ "once", "twice", "5 times"."""
+    """A count in words: "once", "twice", "5 times"."""
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
