@@ -293,6 +293,8 @@ _ = plots.plot_loss_curves(history)""",
 fig, ax = plt.subplots()
 ax.plot([1, 2], [3, 1])
 _ = plots.describe(ax, f"Hand-drawn: falls from {3} to {1}.")""",
+    """from lesson_pkg import widgets
+widgets.learning_rate_explorer(epochs=5)""",
 ]
 
 
@@ -301,7 +303,7 @@ def test_figures_shown_in_a_notebook_carry_their_alt_text_where_nbconvert_reads_
         cells=[nbformat.v4.new_code_cell(source) for source in ALT_TEXT_CELLS]
     )
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
-    (first,), (second,) = (cell.outputs for cell in notebook.cells)
+    (first,), (second,), (explorer,) = (cell.outputs for cell in notebook.cells)
     assert "image/png" in first.data and "image/png" in second.data
     assert first.metadata["image/png"]["alt"] == (
         "Line chart of loss per epoch: training loss falls from 0.60 to 0.30 over 2 epochs; "
@@ -309,3 +311,17 @@ def test_figures_shown_in_a_notebook_carry_their_alt_text_where_nbconvert_reads_
         "epoch 2 (val loss 0.40)."
     )
     assert second.metadata["image/png"]["alt"] == "Hand-drawn: falls from 3 to 1."
+    # the explorer's static picture, for views without widgets, describes its runs
+    assert "application/vnd.jupyter.widget-view+json" in explorer.data
+    explorer_alt = explorer.metadata["image/png"]["alt"]
+    assert "training loss per epoch" in explorer_alt
+    assert "lr = 0.003: falls from " in explorer_alt and "lr = 1.5" in explorer_alt
+
+
+def test_use_style_gives_each_new_line_the_next_colour_and_line_style():
+    with plt.rc_context():
+        plots.use_style()
+        _, ax = plt.subplots()
+        lines = [ax.plot([0, 1], [index, index])[0] for index in range(3)]
+    assert [line.get_color() for line in lines] == list(plots.PALETTE[:3])
+    assert [line.get_linestyle() for line in lines] == ["-", "--", "-."]
