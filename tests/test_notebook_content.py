@@ -1,0 +1,189 @@
+"""The lessons as a learner reads them: structure, active learning, figures, links.
+
+These tests read the stored notebooks (their sources and executed outputs), so they check
+what a learner, a static site or a screen reader gets: every lesson opens with its
+objectives, asks for predictions, ends each main section with exercises whose answers
+are collapsed, and ends with a summary, questions and further reading; every figure
+carries alt text; the recipes and the imbalanced-data comparison are there and say what
+the text claims.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted(
+    (Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb")
+)
+LESSONS = [path for path in NOTEBOOKS if not path.name.startswith("00_")]
+HEADING = re.compile(r"^(#{1,6}) (.+)$", re.MULTILINE)
+LINK = re.compile(r"\[[^\]]+\]\((https?://[^)\s]+)\)")
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _markdown(notebook: nbformat.NotebookNode) -> str:
+    """All markdown cells, in order, outside fenced code blocks."""
+    text = "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    return re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+
+
+def _headings(notebook: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    return [(len(hashes), title.strip()) for hashes, title in HEADING.findall(_markdown(notebook))]
+
+
+def _sections(notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """Each level-2 section's markdown, by title (up to the next level-2 heading)."""
+    parts = re.split(r"^## (.+)$", _markdown(notebook), flags=re.MULTILINE)
+    return {title.strip(): body for title, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def _images(notebook: nbformat.NotebookNode):
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                yield index, output
+
+
+def _stdout(notebook: nbformat.NotebookNode, marker: str) -> str:
+    """The printed text of the first code cell whose source contains ``marker``."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and marker in cell.source:
+            return "".join(
+                output.get("text", "") for output in cell.outputs if output.output_type == "stream"
+            )
+    raise AssertionError(f"no code cell contains {marker!r}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_headings_one_title_and_no_skipped_level(path):
+    levels = [level for level, _ in _headings(_read(path))]
+    assert levels[0] == 1 and levels.count(1) == 1, f"{path.name}: one H1 title first, got {levels}"
+    for before, after in itertools.pairwise(levels):
+        assert after <= before + 1, f"{path.name}: heading level jumps from {before} to {after}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[path.stem for path in LESSONS])
+def test_every_figure_carries_alt_text_from_its_data(path):
+    images = list(_images(_read(path)))
+    assert len(images) >= 2, f"{path.name} has {len(images)} figures"
+    for index, output in images:
+        alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
+        assert len(alt) >= 60, f"{path.name} cell {index}: alt text missing or too short: {alt!r}"
+        assert not alt.startswith(("<Figure", "An empty figure", "Chart of")), (
+            f"{path.name} cell {index}: stand-in alt text {alt!r}"
+        )
+        assert re.search(r"\d", alt), f"{path.name} cell {index}: alt text quotes no value"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_executed_without_errors(path):
+    for index, cell in enumerate(_read(path).cells):
+        if cell.cell_type == "code":
+            assert cell.execution_count is not None, f"{path.name} cell {index} was not run"
+            kinds = [output.output_type for output in cell.outputs]
+            assert "error" not in kinds, f"{path.name} cell {index} stored an error"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_answers_are_collapsed(path):
+    text = _markdown(_read(path))
+    opened = text.count("<details><summary>Answer</summary>")
+    assert opened == text.count("<details>") == text.count("</details>"), (
+        f"{path.name}: every <details> must open with an Answer summary and be closed"
+    )
+    assert opened >= 3, f"{path.name}: only {opened} collapsed answers"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[path.stem for path in LESSONS])
+def test_lesson_opens_with_objectives_and_asks_for_predictions(path):
+    notebook = _read(path)
+    assert "**You will" in notebook.cells[0].source, f"{path.name}: no objectives at the top"
+    prompts = _markdown(notebook).count("**Predict first:**")
+    assert prompts >= 4, f"{path.name}: {prompts} predict-first prompts, expected at least 4"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[path.stem for path in LESSONS])
+def test_each_main_section_ends_with_three_to_six_exercises(path):
+    numbered = {
+        title: body for title, body in _sections(_read(path)).items() if re.match(r"\d+\.", title)
+    }
+    assert len(numbered) >= 3, f"{path.name}: expected at least 3 numbered sections"
+    for title, body in numbered.items():
+        assert "### Exercises" in body, f"{path.name}: section {title!r} has no exercises"
+        exercises = body.split("### Exercises", 1)[1]
+        count = len(re.findall(r"^\d+\. ", exercises, flags=re.MULTILINE))
+        assert 3 <= count <= 6, f"{path.name}: section {title!r} has {count} exercises"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[path.stem for path in LESSONS])
+def test_lesson_ends_with_summary_questions_and_further_reading(path):
+    sections = _sections(_read(path))
+    titles = list(sections)
+    assert titles[-3:] == ["Summary", "Check your understanding", "Further reading"], titles
+    assert sections["Check your understanding"].count("<summary>Answer</summary>") >= 3
+    assert len(LINK.findall(sections["Further reading"])) >= 3, f"{path.name}: too few links"
+
+
+def test_further_reading_points_to_the_sources_the_course_builds_on():
+    links = {
+        link
+        for path in NOTEBOOKS
+        for link in LINK.findall(_sections(_read(path)).get("Further reading", ""))
+    }
+    for expected in (
+        "https://pytorch.org/docs/stable/nn.html#loss-functions",
+        "https://d2l.ai/chapter_linear-classification/softmax-regression.html",
+        "https://d2l.ai/chapter_linear-regression/generalization.html",
+        "https://karpathy.github.io/2019/04/25/recipe/",
+    ):
+        assert expected in links, f"no notebook links to {expected}"
+
+
+def _notebook(prefix: str) -> nbformat.NotebookNode:
+    return _read(next(path for path in NOTEBOOKS if path.name.startswith(prefix)))
+
+
+def test_recipe_overfit_one_batch_drives_the_loss_towards_zero():
+    printed = _stdout(_notebook("02"), "one_batch = next(iter(loader))")
+    first, last = map(
+        float, re.search(r"first step ([\d.]+), last step ([\d.e-]+)", printed).groups()
+    )
+    assert last < first / 100, printed
+
+
+def test_recipe_range_test_finds_a_range_holding_the_rate_used():
+    printed = _stdout(_notebook("02"), "sweep_loader")
+    low, high = map(float, re.search(r"suggested lr about ([\d.]+) to ([\d.]+)", printed).groups())
+    assert low < 0.5 < high, printed
+    start, end = map(
+        float,
+        re.search(r"at the start ([\d.]+), at the end \(lr [\d.]+\) ([\d.e+]+)", printed).groups(),
+    )
+    assert end > 4 * start, "the sweep must reach the rates where the loss blows up"
+
+
+def test_initial_loss_is_near_ln_c():
+    printed = _stdout(_notebook("03"), "untrained = nn.Linear(64, 10)")
+    loss = float(re.search(r"loss ([\d.]+) vs ln 10", printed).group(1))
+    assert loss == pytest.approx(2.302585, abs=0.01)
+
+
+def test_class_weighted_loss_finds_more_of_the_rare_class():
+    printed = _stdout(_notebook("03"), "class_weight = counts.sum()")
+    rows = {
+        name: dict(re.findall(r"(accuracy|precision|recall|F1) ([\d.]+)", line))
+        for name, line in re.findall(
+            r"^(plain|class-weighted)\s+(.*)$", printed, flags=re.MULTILINE
+        )
+    }
+    plain, weighted = rows["plain"], rows["class-weighted"]
+    assert float(weighted["recall"]) > float(plain["recall"])
+    assert float(weighted["accuracy"]) < float(plain["accuracy"])  # the trade the text states
