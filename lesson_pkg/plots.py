@@ -685,6 +685,7 @@ def plot_confusion_matrix(
     ax.set_yticks(range(n_classes), names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
+    ax.grid(False)  # grid lines (use_style turns them on) would cut through the cells
     describe(ax, _confusion_text(values, names))
     return ax
 
