@@ -5,6 +5,9 @@
   tests (which hold solution code), and with a README written for students;
 - :func:`release_solutions` (``lesson release-solutions --out DIR``): the solutions
   alone, to publish after the deadline;
+- :func:`build_grader_archive` (``lesson grader-archive --out FILE.tar.gz``): the
+  package alone (no solutions, no hidden tests), for the GitHub Actions workflow of the
+  students' repositories to download;
 - :func:`build_gradescope` (``lesson gradescope --out FILE.zip [--hidden DIR]``):
   Gradescope's autograder. ``setup.sh`` and ``run_autograder`` at the top of the zip,
   the package's sources beside them. Gradescope unpacks the zip into
@@ -17,6 +20,7 @@
 from __future__ import annotations
 
 import shutil
+import tarfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,4 +203,15 @@ def build_gradescope(course: Path, out: Path, hidden: Path | None = None) -> Pat
                 archive.write(course / relative, relative.as_posix())
         for path in sorted(hidden.rglob("*.py")) if hidden else []:
             archive.write(path, f"hidden/{path.relative_to(hidden).as_posix()}")
+    return out
+
+
+def build_grader_archive(course: Path, out: Path) -> Path:
+    """A ``.tar.gz`` of the package's sources: what a workflow installs to grade."""
+    course = _check_course(course)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(out, "w:gz") as archive:
+        for relative in _course_files(course, ()):
+            if relative.as_posix().startswith(GRADESCOPE_SOURCES):
+                archive.add(course / relative, relative.as_posix())
     return out

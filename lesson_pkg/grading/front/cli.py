@@ -6,7 +6,8 @@
 - ``lesson stubs``: regenerate ``exercises/`` from ``solutions/`` (instructors);
 - ``lesson student-release --out DIR``: the students' copy, without solutions;
 - ``lesson release-solutions --out DIR``: the solutions, after the deadline;
-- ``lesson gradescope --out FILE.zip [--hidden DIR]``: Gradescope's autograder.
+- ``lesson gradescope --out FILE.zip [--hidden DIR]``: Gradescope's autograder;
+- ``lesson grader-archive --out FILE.tar.gz``: the grader for a GitHub Actions workflow.
 
 The exit status says whether the command ran (0), could not (2: a bad argument, or
 isolation that ``--isolation strict`` requires and the machine lacks), never a score:
@@ -107,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--course", type=_folder, default=".", help="the course folder")
     gradescope.add_argument("--out", type=Path, required=True)
     gradescope.add_argument("--hidden", type=_folder, metavar="DIR", help="hidden tests to include")
+
+    archive = verbs.add_parser("grader-archive", help="the grader for a GitHub Actions workflow")
+    archive.add_argument("--course", type=_folder, default=".", help="the course folder")
+    archive.add_argument("--out", type=Path, required=True)
     return parser
 
 
@@ -121,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "student-release": _student_release,
         "release-solutions": _release_solutions,
         "gradescope": _gradescope,
+        "grader-archive": _grader_archive,
     }
     from lesson_pkg.grading.runner.host import HostFailed
     from lesson_pkg.grading.runner.isolation import IsolationUnavailable
@@ -213,6 +219,13 @@ def _gradescope(args: argparse.Namespace) -> int:
     from lesson_pkg.maintenance.releases import build_gradescope
 
     print(f"Gradescope autograder: {build_gradescope(args.course, args.out, args.hidden)}")
+    return 0
+
+
+def _grader_archive(args: argparse.Namespace) -> int:
+    from lesson_pkg.maintenance.releases import build_grader_archive
+
+    print(f"grader archive: {build_grader_archive(args.course, args.out)}")
     return 0
 
 
