@@ -83,7 +83,6 @@ def learning_rate_explorer(
     def redraw(*_: object) -> None:
         figure = _runs_figure({f"lr = {rate.value:.3g}": _line_run(rate.value, length.value)})
         picture.value = _png(figure)
-        picture.tooltip = plots.alt_text(figure)  # the <img>'s title, its accessible name
 
     rate.observe(redraw, "value")
     length.observe(redraw, "value")
