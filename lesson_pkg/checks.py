@@ -94,12 +94,13 @@ def check(function: Callable | str, name: str | None = None) -> CheckResult:
     is saved now) or a function; ``name`` is the exercise's name when the function has
     another one. Returns the result, which prints as one line per case.
     """
+    exercise: str
     if isinstance(function, str):
         exercise = function
         _check_exercise(exercise)
         function = load_exercise(exercise)
     elif callable(function):
-        exercise = name or getattr(function, "__name__", "")
+        exercise = name or str(getattr(function, "__name__", ""))
         _check_exercise(exercise)
     else:
         raise TypeError(

@@ -72,7 +72,7 @@ class History:
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         values = self.column(column)
         best = min(values) if mode == "min" else max(values)
-        return self.rows[values.index(best)]["epoch"]
+        return int(self.rows[values.index(best)]["epoch"])
 
     def to_dict(self) -> dict[str, list[float]]:
         """The per-epoch table as ``{column: [value per epoch]}``."""

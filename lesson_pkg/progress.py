@@ -119,6 +119,7 @@ class NotebookReporter(Reporter):
         ``d * (1 - share) / share``, so on short epochs the plot skips a few of them.
         """
         started = time.monotonic()
+        assert self._plot is not None
         self._plot.update(_curves_as_image(history))
         finished = time.monotonic()
         self._next_plot = finished + (finished - started) * (1 - PLOT_COST_SHARE) / PLOT_COST_SHARE

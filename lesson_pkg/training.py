@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass
 
 import torch
@@ -84,7 +84,7 @@ def _check_loader(loader: Iterable, name: str) -> None:
         raise TypeError(
             f"{name} must be a DataLoader (or an iterable of batches), got {type(loader).__name__}"
         )
-    if hasattr(loader, "__len__") and len(loader) == 0:
+    if isinstance(loader, Sized) and len(loader) == 0:
         raise ValueError(f"{name} is empty: it yields no batch (is the data set empty?)")
 
 
@@ -345,7 +345,7 @@ def fit(
             f"the history will have {columns}"
         )
 
-    n_steps = len(train_loader) if hasattr(train_loader, "__len__") else 0
+    n_steps = len(train_loader) if isinstance(train_loader, Sized) else 0
     history = History(steps_per_epoch=n_steps)
     reporter = make_reporter(epochs, n_steps, progress=progress, live_plot=live_plot)
     best_value, best_state, best_epoch, waited = None, None, None, 0

@@ -201,8 +201,9 @@ def build_gradescope(course: Path, out: Path, hidden: Path | None = None) -> Pat
         for relative in _course_files(course, ()):
             if relative.as_posix().startswith(GRADESCOPE_SOURCES):
                 archive.write(course / relative, relative.as_posix())
-        for path in sorted(hidden.rglob("*.py")) if hidden else []:
-            archive.write(path, f"hidden/{path.relative_to(hidden).as_posix()}")
+        if hidden is not None:
+            for path in sorted(hidden.rglob("*.py")):
+                archive.write(path, f"hidden/{path.relative_to(hidden).as_posix()}")
     return out
 
 

@@ -228,7 +228,7 @@ def _logits(seed: int, count: int, scale: float = 3.0, ignore: bool = False) -> 
 def _labels_and_scores(seed: int, count: int) -> list[Call]:
     """Untied (N, C) scores (row permutations) and (N,) labels."""
     generator = _generator(seed)
-    calls = []
+    calls: list[Call] = []
     for index in range(count):
         batch, classes = 1 + 3 * index, 2 + index % 4
         scores = torch.stack([torch.randperm(classes, generator=generator) for _ in range(batch)])

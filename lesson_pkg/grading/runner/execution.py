@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -166,10 +166,10 @@ def build_scenario(
         targets = features @ torch.tensor([[1.5], [-2.0], [0.5]]) + 0.1 * torch.randn(
             n_samples, 1, generator=generator
         )
-        outputs, loss_fn = 1, F.mse_loss
+        outputs, loss_fn = 1, cast(Callable, F.mse_loss)
     else:
         targets = (features[:, 0] + features[:, 1] > 0).long() + (features[:, 2] > 1).long()
-        outputs, loss_fn = 3, F.cross_entropy
+        outputs, loss_fn = 3, cast(Callable, F.cross_entropy)
     torch.manual_seed(spec["seed"])
     model = torch.nn.Sequential(
         torch.nn.Linear(n_features, 8), torch.nn.Tanh(), torch.nn.Linear(8, outputs)
@@ -180,6 +180,7 @@ def build_scenario(
         shuffle=True,
         generator=torch.Generator().manual_seed(spec["seed"] + 1),
     )
+    optimizer: torch.optim.Optimizer
     if spec["optimizer"] == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"])
     else:

@@ -165,7 +165,7 @@ class Session:
                 return Outcome(ok=True, result=result)
             return Outcome.failure(ErrorKind.GARBLED, "the reply had no result")
         try:
-            kind = ErrorKind(reply.get("kind"))
+            kind = ErrorKind(str(reply.get("kind")))
         except ValueError:
             kind = ErrorKind.GARBLED
         if kind in FATAL_KINDS:  # only the grader decides that a call was fatal
