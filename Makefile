@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install lab test lint bench grade grade-class exercises notebooks student-release gradescope html
+.PHONY: install lab test lint bench grade grade-class exercises notebooks student-release release-solutions gradescope grader-archive html
 
 install: $(STAMP)
 
@@ -16,21 +16,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,test]'
 	@touch $@
 
-# JupyterLab refuses to run as root (containers, CI) unless told it may
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
-
-## lab: set everything up and open the course in JupyterLab (ARGS="--no-browser --port 8899" passes options through)
+## lab: set everything up and open the first lesson in JupyterLab; prints its URL (ARGS="--no-browser --port 8899" passes options through)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb $(ROOT_FLAG) $(ARGS)
+	$(BIN)/lesson lab $(ARGS)
 
 ## test: set everything up and run the whole test suite (lint included)
-test: $(STAMP)
-	$(BIN)/ruff check .
+test: $(STAMP) lint
 	$(BIN)/python -m pytest $(ARGS)
 
+## lint: ruff's rules and formatting, and mypy's type check of lesson_pkg
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy lesson_pkg
 
 ## bench: the timing and memory measurements in benchmarks/ (not tests)
 bench: $(STAMP)
@@ -38,27 +36,35 @@ bench: $(STAMP)
 
 ## grade: grade exercises/ (ARGS="--target DIR --json results.json --hidden DIR")
 grade: $(STAMP)
-	$(BIN)/python -m lesson_pkg.grade $(ARGS)
+	$(BIN)/lesson grade $(ARGS)
 
-## exercises: regenerate the stubs in exercises/ from solutions/
+## exercises: (instructors) regenerate exercises/ from solutions/; refuses to overwrite edited stubs (ARGS=--force replaces them)
 exercises: $(STAMP)
-	$(BIN)/python -m lesson_pkg.grading.stubs
+	$(BIN)/lesson stubs $(ARGS)
 
 ## notebooks: re-execute every notebook in place (their stored outputs are what nbval checks)
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py
 
-## grade-class: grade a class (ARGS="--class SUBMISSIONS --out RESULTS [--hidden DIR]")
+## grade-class: grade a class, always isolated (ARGS="SUBMISSIONS --out RESULTS [--hidden DIR]")
 grade-class: $(STAMP)
-	$(BIN)/python -m lesson_pkg.grade $(ARGS)
+	$(BIN)/lesson grade-class $(ARGS)
 
 ## student-release: the course without solutions, in dist/student (the students' template)
 student-release: $(STAMP)
-	$(BIN)/python -m lesson_pkg.grading.release student --out dist/student
+	$(BIN)/lesson student-release --out dist/student
+
+## release-solutions: the solutions alone, in dist/solutions, to publish after the deadline
+release-solutions: $(STAMP)
+	$(BIN)/lesson release-solutions --out dist/solutions
 
 ## gradescope: the autograder zip, dist/autograder.zip (ARGS="--hidden DIR" adds hidden tests)
 gradescope: $(STAMP)
-	$(BIN)/python -m lesson_pkg.grading.release gradescope --out dist/autograder.zip $(ARGS)
+	$(BIN)/lesson gradescope --out dist/autograder.zip $(ARGS)
+
+## grader-archive: the grader for the GitHub Actions workflow, dist/grader.tar.gz (no answers)
+grader-archive: $(STAMP)
+	$(BIN)/lesson grader-archive --out dist/grader.tar.gz
 
 ## html: the executed course as a static site in dist/html (index.html in course order)
 html: $(STAMP)

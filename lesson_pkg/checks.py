@@ -1,9 +1,10 @@
-"""In-notebook checks: ``check("mse_loss")`` grades one exercise in about a second, and
-``environment_report()`` says whether the set-up worked.
+"""In-notebook checks, and the set-up report.
 
-The same cases as the autograder (:mod:`lesson_pkg.grading.core.cases`), run on your
-``exercises/`` file (read afresh at each call, so an edit counts without restarting the
-kernel) or on a function defined in the notebook. The function runs in the notebook's
+``check("mse_loss")`` grades one exercise in about a second, and
+``environment_report()`` says whether the set-up worked. The same cases as the
+autograder (:mod:`lesson_pkg.grading.core.cases`) run on your ``exercises/`` file
+(read afresh at each call, so an edit counts without restarting the kernel) or on a
+function defined in the notebook. The function runs in the notebook's
 own kernel (it is your code, checked for you), and the result is one line per case:
 pass, or what is wrong with a hint.
 
@@ -40,14 +41,17 @@ class CheckResult:
 
     @property
     def score(self) -> int:
+        """Points earned."""
         return sum(points for passed, _, points, _ in self.lines if passed)
 
     @property
     def max_score(self) -> int:
+        """Points possible."""
         return sum(points for _, _, points, _ in self.lines)
 
     @property
     def passed(self) -> bool:
+        """Whether every case passed."""
         return self.score == self.max_score
 
     def __str__(self) -> str:

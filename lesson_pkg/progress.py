@@ -79,6 +79,7 @@ class NotebookReporter(Reporter):
         self._next_plot, self._plotted_epochs = 0.0, 0
 
     def step(self, epoch: int, step: int, loss: float) -> None:
+        """Refresh the bar after a training step (at most a few times a second)."""
         now = time.monotonic()
         if self._bar is None or now - self._last_refresh < BAR_REFRESH_SECONDS:
             return
@@ -94,6 +95,7 @@ class NotebookReporter(Reporter):
         )
 
     def end_epoch(self, history: History) -> None:
+        """Show the epoch's row, and redraw the curves when their budget allows."""
         self._summary = _format_row(history.rows[-1], self.epochs)
         if self._bar is not None:
             self._last_refresh = 0.0
@@ -108,6 +110,7 @@ class NotebookReporter(Reporter):
             self._draw_plot(history)
 
     def close(self, history: History) -> None:
+        """Draw the last epochs if their redraw was skipped, then finish the bar."""
         if self._plot is not None and self._plotted_epochs < len(history.rows):
             self._draw_plot(history)  # the last epochs, if their redraw was skipped
         super().close(history)

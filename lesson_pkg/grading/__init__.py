@@ -1,4 +1,4 @@
-"""The autograder, in three rooms whose imports point one way only:
+"""The autograder, in three rooms whose imports point one way only.
 
 - :mod:`~lesson_pkg.grading.runner`: running untrusted code under the operating
   system's isolation, returning plain data;

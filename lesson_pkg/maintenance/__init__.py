@@ -1,3 +1,6 @@
-"""Course maintenance, for instructors: the exercise stubs, the students' copy, the
-solutions' release and the Gradescope autograder. Each works on a course folder given
-as an argument (``lesson stubs --course DIR``...), never on a path of its own."""
+"""Course maintenance, for instructors.
+
+The exercise stubs, the students' copy, the solutions' release and the graders for
+Gradescope and GitHub Actions. Each works on a course folder given
+as an argument (``lesson stubs --course DIR``...), never on a path of its own.
+"""

@@ -50,6 +50,7 @@ class Check(Enum):
 
     @property
     def is_scenario(self) -> bool:
+        """Whether the check runs a seeded training scenario."""
         return self in (Check.SCENARIO_VALUE, Check.SCENARIO_WEIGHTS)
 
 
@@ -64,19 +65,27 @@ class Submission(Protocol):
         kwargs: dict[str, Any],
         grad_args: list[int],
         cotangent: torch.Tensor | None,
-    ) -> Outcome: ...
+    ) -> Outcome:
+        """Call ``function`` of ``file`` on ``args``; see ``execution.call_function``."""
+        ...
 
-    def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome: ...
+    def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome:
+        """Run training ``function`` of ``file`` on the scenario ``spec``."""
+        ...
 
 
 class InProcessSubmission:
-    """Functions run in this process: the reference, a catalogued mistake, or a learner's
-    own function checked in the notebook (:func:`lesson_pkg.checks.check`)."""
+    """Functions run in this process.
+
+    The reference, a catalogued mistake, or a learner's own function checked in the
+    notebook (:func:`lesson_pkg.checks.check`).
+    """
 
     def __init__(self, functions: dict[str, Callable[..., Any]]) -> None:
         self.functions = functions
 
     def call(self, file, function, args, kwargs, grad_args, cotangent) -> Outcome:
+        """Call the function here; an exception becomes a failed Outcome."""
         return self._run(
             lambda: execution.call_function(
                 self.functions[function], function, args, kwargs, grad_args, cotangent
@@ -84,6 +93,7 @@ class InProcessSubmission:
         )
 
     def scenario(self, file, function, spec) -> Outcome:
+        """Run the training function here on the scenario ``spec``."""
         return self._run(lambda: execution.run_scenario(self.functions[function], spec))
 
     @staticmethod
@@ -142,6 +152,7 @@ class Case:
 
     @property
     def file(self) -> str:
+        """The exercise file that defines the function (``ex01_losses``...)."""
         return FILE_OF[self.function]
 
     @property
@@ -167,9 +178,12 @@ def _shape(rank: int, generator: torch.Generator) -> tuple[int, ...]:
 
 
 def _pairs(seed: int, low: float = -3.0, high: float = 3.0) -> list[Call]:
-    """Same-shape (input, target) pairs on the whole grid: every reduction meets every
-    rank (0 to 3) in float32 and float64. Higher ranks come first: a mistake shows there
-    as a wrong value (which the hints can name) before a 0-d input makes it raise."""
+    """Same-shape (input, target) pairs on the whole grid.
+
+    Every reduction meets every rank (0 to 3) in float32 and float64. Higher ranks come
+    first: a mistake shows there
+    as a wrong value (which the hints can name) before a 0-d input makes it raise.
+    """
     generator = _generator(seed)
     calls = []
     grid = itertools.product(RANKS[::-1], REDUCTIONS, (torch.float32, torch.float64))

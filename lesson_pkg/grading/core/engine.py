@@ -109,25 +109,13 @@ def _named_mistake(case: Case, call: Call, got: dict[str, Any]) -> Mistake | Non
 
 
 def compare(expected: Any, got: Any, what: str) -> str | None:
-    """None when ``got`` matches ``expected``; otherwise what differs, in one sentence."""
+    """None when ``got`` matches ``expected``; otherwise what differs, in one sentence.
+
+    ``got`` must have the exact plain type of ``expected`` (a plain ``torch.Tensor`` of
+    the same shape and dtype, an ``int``, a ``float``...): nothing is converted.
+    """
     if isinstance(expected, torch.Tensor):
-        if type(got) is not torch.Tensor:
-            return f"{what} should be a tensor, got {type(got).__name__}"
-        if got.shape != expected.shape:
-            return f"{what} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}"
-        if expected.is_floating_point() != got.is_floating_point():
-            return f"{what} has dtype {got.dtype}, expected {expected.dtype}"
-        if expected.is_floating_point() and got.dtype != expected.dtype:
-            return f"{what} has dtype {got.dtype}, expected {expected.dtype}"
-        close = torch.allclose(
-            got.double(), expected.double(), rtol=RTOL, atol=ATOL, equal_nan=True
-        )
-        if close:
-            return None
-        if expected.numel() > 8:
-            largest = (got.double() - expected.double()).abs().nan_to_num(float("inf")).max()
-            return f"{what} differs from the expected values (largest difference {largest:.3g})"
-        return f"{what} is {_short(got)}, expected {_short(expected)}"
+        return _compare_tensor(expected, got, what)
     if isinstance(expected, bool):
         return None if got is expected else f"{what} is {got!r}, expected {expected!r}"
     if isinstance(expected, int):
@@ -135,25 +123,47 @@ def compare(expected: Any, got: Any, what: str) -> str | None:
             return f"{what} should be an int, got {type(got).__name__} {_short(got)}"
         return None if got == expected else f"{what} is {got}, expected {expected}"
     if isinstance(expected, float):
-        if type(got) not in (int, float):
-            return f"{what} should be a Python float, got {type(got).__name__}"
-        if math.isnan(expected) and math.isnan(got):
-            return None
-        return (
-            None
-            if math.isclose(got, expected, rel_tol=RTOL, abs_tol=ATOL)
-            else (f"{what} is {got:.6g}, expected {expected:.6g}")
-        )
+        return _compare_float(expected, got, what)
     if isinstance(expected, list):
-        if type(got) is not list or len(got) != len(expected):
-            length = len(got) if type(got) is list else type(got).__name__
-            return f"{what} should be a list of {len(expected)} values, got {length}"
-        for item_expected, item_got in zip(expected, got, strict=True):
-            problem = compare(item_expected, item_got, what)
-            if problem:
-                return problem
-        return None
+        return _compare_list(expected, got, what)
     return None if got == expected else f"{what} is {got!r}, expected {expected!r}"
+
+
+def _compare_tensor(expected: torch.Tensor, got: Any, what: str) -> str | None:
+    if type(got) is not torch.Tensor:
+        return f"{what} should be a tensor, got {type(got).__name__}"
+    if got.shape != expected.shape:
+        return f"{what} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}"
+    floating = expected.is_floating_point()
+    if floating != got.is_floating_point() or (floating and got.dtype != expected.dtype):
+        return f"{what} has dtype {got.dtype}, expected {expected.dtype}"
+    if torch.allclose(got.double(), expected.double(), rtol=RTOL, atol=ATOL, equal_nan=True):
+        return None
+    if expected.numel() > 8:
+        largest = (got.double() - expected.double()).abs().nan_to_num(float("inf")).max()
+        return f"{what} differs from the expected values (largest difference {largest:.3g})"
+    return f"{what} is {_short(got)}, expected {_short(expected)}"
+
+
+def _compare_float(expected: float, got: Any, what: str) -> str | None:
+    if type(got) not in (int, float):
+        return f"{what} should be a Python float, got {type(got).__name__}"
+    if math.isnan(expected) and math.isnan(got):
+        return None
+    if math.isclose(got, expected, rel_tol=RTOL, abs_tol=ATOL):
+        return None
+    return f"{what} is {got:.6g}, expected {expected:.6g}"
+
+
+def _compare_list(expected: list, got: Any, what: str) -> str | None:
+    if type(got) is not list or len(got) != len(expected):
+        length = len(got) if type(got) is list else type(got).__name__
+        return f"{what} should be a list of {len(expected)} values, got {length}"
+    for item_expected, item_got in zip(expected, got, strict=True):
+        problem = compare(item_expected, item_got, what)
+        if problem:
+            return problem
+    return None
 
 
 def _rounded(value: Any) -> Any:

@@ -41,6 +41,7 @@ class TestResult:
 
     @property
     def passed(self) -> bool:
+        """Whether the test earned all its points."""
         return self.score == self.max_score
 
     @property
@@ -68,14 +69,17 @@ class Report:
 
     @property
     def score(self) -> float:
+        """Points earned, hidden tests included."""
         return sum(test.score for test in self.tests)
 
     @property
     def max_score(self) -> float:
+        """Points possible, hidden tests included."""
         return sum(test.max_score for test in self.tests)
 
     @property
     def public(self) -> list[TestResult]:
+        """The tests a student sees before the hidden ones are published."""
         return [test for test in self.tests if not test.hidden]
 
     def summary(self, public_only: bool = False) -> str:
@@ -101,8 +105,10 @@ class Report:
         return [(name, earned, possible) for name, (earned, possible) in totals.items()]
 
     def table(self) -> str:
-        """Function, points, pass/fail; then what to fix: one line per unwritten function,
-        one per failed test otherwise."""
+        """The report as a table: function, points, pass/fail; then what to fix.
+
+        One line per function not written yet, one per failed test otherwise.
+        """
         rows = [f"{'function':<34} {'points':>9}  result", "-" * 54]
         for function, earned, possible in self.by_function():
             result = "pass" if earned == possible else "FAIL"
@@ -164,6 +170,7 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The report :meth:`to_dict` wrote."""
         tests = [TestResult(**test) for test in data["tests"]]
         return cls(tests, data["execution_time"], data["isolation"])
 

@@ -44,13 +44,15 @@ REPORT_FILE = "report.json"
 
 @dataclass(frozen=True)
 class StudentResult:
+    """One student's report (None if the grader itself failed) and status."""
+
     student: str
     report: Report | None
     status: str
 
 
 def _status(report: Report) -> str:
-    """ "graded", or why files could not be graded (missing, syntax error, exit at import)."""
+    """The status "graded", or why files could not be graded (missing, syntax error...)."""
     problems = sorted({test.problem for test in report.tests if test.error_kind == "import"})
     return "; ".join(problems) if problems else "graded"
 

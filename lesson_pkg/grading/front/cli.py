@@ -1,5 +1,7 @@
 """``lesson``: the course's command line, one verb per job (as otter-grader and nbgrader do).
 
+- ``lesson lab [JUPYTER OPTIONS]``: JupyterLab on the course, printing the first lesson's
+  URL (on any platform: ``make lab`` calls it);
 - ``lesson grade [--target DIR] [--hidden DIR] [--json PATH]``: grade one submission
   (``python -m lesson_pkg.grade`` is the same command);
 - ``lesson grade-class SUBMISSIONS --out DIR``: grade a class, always isolated;
@@ -56,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="lesson", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    lab = verbs.add_parser("lab", help="open the course in JupyterLab at the first lesson")
+    lab.add_argument("--course", type=_folder, default=".", help="the course folder")
 
     grade = verbs.add_parser("grade", help="grade one folder of exercise files")
     grade.add_argument(
@@ -118,8 +123,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one verb; return the exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.verb != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_options = extra
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "lab": _lab,
         "grade": _grade,
         "grade-class": _grade_class,
         "stubs": _stubs,
@@ -142,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from lesson_pkg.lab import run_lab
+
+    return run_lab(args.course, args.jupyter_options)
 
 
 def _grade(args: argparse.Namespace) -> int:

@@ -70,6 +70,7 @@ class HiddenTestSubmission:
         return self._session.call(file, function, args, kwargs, grad_args, cotangent)
 
     def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome:
+        """Run training ``function`` of ``file`` on the seeded scenario ``spec``."""
         return self._session.scenario(file, function, spec)
 
 
@@ -81,13 +82,16 @@ class HiddenTestsPlugin:
         self.results: dict[str, TestResult] = {}
 
     def pytest_configure(self, config: pytest.Config) -> None:
+        """Declare the ``points`` marker."""
         config.addinivalue_line("markers", "points(n): the points a hidden test is worth")
 
     @pytest.fixture(scope="session")
     def submission(self) -> HiddenTestSubmission:
+        """The fixture hidden tests take: the student's functions."""
         return self._submission
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Record every test with its points before any runs (an unfinished one fails)."""
         for item in items:
             marker = item.get_closest_marker("points")
             points = float(marker.args[0]) if marker and marker.args else 1.0
@@ -96,6 +100,7 @@ class HiddenTestsPlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        """Keep each test's outcome: full points when it passed, else none and why."""
         report = yield
         result = self.results.get(item.nodeid)
         if result is None or report.when == "teardown":

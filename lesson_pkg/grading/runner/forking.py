@@ -181,6 +181,7 @@ def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
 
 
 def main() -> None:
+    """``python -I -m lesson_pkg.grading.runner.forking CONTROL_FD ISOLATION UID GID``."""
     control_fd, isolation, uid, gid = sys.argv[1:5]
     serve(int(control_fd), isolation, int(uid), int(gid))
 

@@ -39,6 +39,7 @@ class WorkerHost:
 
     @property
     def description(self) -> str:
+        """The isolation, in one line for the report."""
         return self.isolation.describe(self.uid)
 
     def _start(self) -> None:
@@ -105,6 +106,7 @@ class WorkerHost:
             self.restart()  # a host that died took its workers with it (see close)
 
     def restart(self) -> None:
+        """Stop the host and start a fresh one."""
         self.close()
         self._start()
 
