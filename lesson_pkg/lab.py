@@ -13,7 +13,9 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 FIRST_LESSON = "notebooks/00_start_here.ipynb"
 
@@ -34,8 +36,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def lab_command(course: Path, options: list[str]) -> tuple[list[str], str]:
-    """The JupyterLab command line, and the first lesson's URL it will serve."""
+class Launch(NamedTuple):
+    """How JupyterLab is started, where it listens, and the first lesson's address."""
+
+    command: list[str]
+    host: str
+    port: int
+    url: str
+
+
+def lab_command(course: Path, options: list[str]) -> Launch:
+    """The JupyterLab command line, where it listens and the first lesson's URL."""
     options = list(options)
     port = _option(options, "--port")
     if port is None:
@@ -50,19 +61,36 @@ def lab_command(course: Path, options: list[str]) -> tuple[list[str], str]:
         options.append("--allow-root")  # containers and CI run as root
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={course.resolve()}"]
     command += [FIRST_LESSON, *options]
-    return command, f"http://{host}:{port}/lab/tree/{FIRST_LESSON}?token={token}"
+    url = f"http://{host}:{port}/lab/tree/{FIRST_LESSON}?token={token}"
+    return Launch(command, host, int(port), url)
+
+
+def _wait_until_listening(server: subprocess.Popen, host: str, port: int) -> bool:
+    """Whether ``server`` accepts connections on ``port`` within two minutes."""
+    address = "127.0.0.1" if host in ("0.0.0.0", "localhost", "") else host
+    deadline = time.monotonic() + 120
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection((address, port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
 
 
 def run_lab(course: Path, options: list[str]) -> int:
-    """Print the first lesson's URL, then run JupyterLab until it is stopped."""
+    """Run JupyterLab, print the first lesson's URL once it listens, wait until stopped."""
     if not (course / FIRST_LESSON).is_file():
         raise ValueError(
             f"{course.resolve()} has no {FIRST_LESSON}: run this in the course "
             "folder, or pass --course"
         )
-    command, url = lab_command(course, options)
-    print(f"\n    The first lesson: {url}\n", flush=True)
+    launch = lab_command(course, options)
+    server = subprocess.Popen(launch.command, cwd=course)
     try:
-        return subprocess.run(command, cwd=course).returncode
+        if _wait_until_listening(server, launch.host, launch.port):
+            print(f"\n    The first lesson: {launch.url}\n", flush=True)
+        return server.wait()
     except KeyboardInterrupt:
-        return 0
+        server.terminate()
+        return server.wait()

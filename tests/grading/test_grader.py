@@ -334,3 +334,12 @@ def test_protocol_round_trips_plain_data_and_refuses_anything_else():
         protocol.loads(b'{"__tensor__": {"dtype": "float32", "shape": [4], "data": "AAAA"}}')
     with pytest.raises(protocol.ProtocolError):
         protocol.loads(b"\x80\x04pickle")
+
+
+def test_lesson_lab_prints_the_first_lessons_url_once_the_server_listens(tmp_path):
+    from lesson_pkg.lab import lab_command
+
+    launch = lab_command(ROOT, ["--no-browser", "--ip=127.0.0.1", "--port", "8899"])
+    assert launch.url.startswith("http://127.0.0.1:8899/lab/tree/notebooks/00_start_here.ipynb")
+    token = launch.url.split("token=")[1]
+    assert f"--IdentityProvider.token={token}" in launch.command and launch.port == 8899
