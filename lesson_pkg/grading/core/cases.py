@@ -8,6 +8,7 @@ generated on a grid of shapes, dtypes and reductions) and what to compare on the
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -545,6 +546,16 @@ def reference_result(case: Case, call: Call) -> dict[str, Any]:
     if not outcome.ok:
         raise RuntimeError(f"the reference failed on {case.name}: {outcome.error}")
     return outcome.result
+
+
+@functools.cache
+def expected_results(case: Case) -> tuple[tuple[Call, dict[str, Any]], ...]:
+    """Each call of ``case`` with the reference's result, computed once per process.
+
+    The command line computes them while the sandbox is still starting, and class
+    grading once per grading process rather than once per student.
+    """
+    return tuple((call, reference_result(case, call)) for call in case.calls())
 
 
 def cotangent_for(case: Case, call: Call) -> torch.Tensor | None:

@@ -22,7 +22,7 @@ from lesson_pkg.grading.core.cases import (
     Check,
     InProcessSubmission,
     Submission,
-    reference_result,
+    expected_results,
     run_case,
 )
 from lesson_pkg.grading.core.mistakes import Mistake, mistakes_for
@@ -54,11 +54,10 @@ class CaseResult:
 
 def grade_case(case: Case, submission: Submission) -> CaseResult:
     """Run every call of ``case``; pass only if each one matches the reference."""
-    for call in case.calls():
+    for call, expected in expected_results(case):
         outcome = run_case(case, call, submission)
         if not outcome.ok:
             return CaseResult(False, _error_message(outcome, call), None, outcome.error_kind)
-        expected = reference_result(case, call)
         problem = _compare_outcome(case, expected, outcome.result, call)
         if problem:
             return CaseResult(False, problem, _named_mistake(case, call, outcome.result))
