@@ -343,3 +343,10 @@ def test_lesson_lab_prints_the_first_lessons_url_once_the_server_listens(tmp_pat
     assert launch.url.startswith("http://127.0.0.1:8899/lab/tree/notebooks/00_start_here.ipynb")
     token = launch.url.split("token=")[1]
     assert f"--IdentityProvider.token={token}" in launch.command and launch.port == 8899
+
+
+def test_the_readmes_check_example_is_what_check_prints():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- check-example:")[1].split("```text\n")[1].split("```")[0]
+    printed = block.split('>>> check("mse_loss")\n')[1].rstrip("\n")
+    assert printed == str(check(mistakes.mse_sum_instead_of_mean, name="mse_loss"))

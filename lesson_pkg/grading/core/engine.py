@@ -60,7 +60,8 @@ def grade_case(case: Case, submission: Submission) -> CaseResult:
             return CaseResult(False, _error_message(outcome, call), None, outcome.error_kind)
         problem = _compare_outcome(case, expected, outcome.result, call)
         if problem:
-            return CaseResult(False, problem, _named_mistake(case, call, outcome.result))
+            mistake = _named_mistake(case, call, outcome.result)
+            return CaseResult(False, f"on {describe_call(call)}: {problem}", mistake)
     return CaseResult(True)
 
 
