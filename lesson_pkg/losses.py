@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import torch
+from torch.autograd.function import once_differentiable
 
 from lesson_pkg import validation
 from lesson_pkg.validation import ArrayLike
@@ -46,6 +47,15 @@ def _reduce(losses: torch.Tensor, reduction: str) -> torch.Tensor:
     if reduction == "sum":
         return losses.sum()
     return losses
+
+
+def _reduce_backward(grad_loss: torch.Tensor, reduction: str, count: float) -> torch.Tensor:
+    """The gradient of :func:`_reduce`: what each per-element loss receives.
+
+    "sum" passes ``grad_loss`` (a scalar) to every element, "mean" divides it by the
+    ``count`` it averaged over, and "none" already has one gradient per element.
+    """
+    return grad_loss / count if reduction == "mean" else grad_loss
 
 
 def _regression_pair(
@@ -102,8 +112,30 @@ def mse_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean") -> to
     tensor([0., 4.])
     """
     input, target = _regression_pair(input, target, reduction)
-    error = input - target
-    return _reduce(error * error, reduction)
+    return _SquaredError.apply(input, target, reduction)
+
+
+class _SquaredError(torch.autograd.Function):
+    """``(input - target) ** 2``, reduced, with the textbook gradient ``2 * (input - target)``.
+
+    autograd would differentiate ``error * error`` as a product rule (two products and a
+    sum per element); this backward is one product. It runs once: a second derivative
+    raises (``once_differentiable``).
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        error = input - target
+        ctx.save_for_backward(error)
+        ctx.reduction = reduction
+        return _reduce(error.square(), reduction)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_loss):
+        (error,) = ctx.saved_tensors
+        grad_input = 2 * _reduce_backward(grad_loss, ctx.reduction, error.numel()) * error
+        return grad_input, -grad_input if ctx.needs_input_grad[1] else None, None
 
 
 def mae_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean") -> torch.Tensor:
@@ -134,9 +166,9 @@ def huber_loss(
                  delta * (|e_i| - 0.5 * delta)   otherwise
 
     The two pieces meet with the same value and slope at ``|e| = delta``. With the error
-    clipped to ``c_i = min(|e_i|, delta)`` both pieces are one product,
-    ``loss_i = c_i * (|e_i| - 0.5 * c_i)``, which is how it is computed here. The gradient
-    is the error clipped to ``[-delta, delta]``: an outlier pulls no harder than ``delta``.
+    clipped to ``g_i = clamp(e_i, -delta, delta)`` both pieces are one product,
+    ``loss_i = g_i * (e_i - 0.5 * g_i)``, which is how it is computed here. The gradient
+    is that clipped error ``g_i``: an outlier pulls no harder than ``delta``.
 
     Parameters
     ----------
@@ -154,12 +186,49 @@ def huber_loss(
     delta = validation.check_real(delta, "delta")
     if delta <= 0.0:
         raise ValueError(f"delta must be greater than 0, got {delta}")
-    abs_error = (input - target).abs()
-    clipped = abs_error.clamp(max=delta)
-    return _reduce(clipped * (abs_error - 0.5 * clipped), reduction)
+    return _Huber.apply(input, target, reduction, delta)
+
+
+class _Huber(torch.autograd.Function):
+    """Huber loss, reduced, whose gradient is the clipped error ``clamp(e, -delta, delta)``.
+
+    The clipped error is computed once in the forward and kept: the backward is one
+    product, where autograd would go back through the clamp and the products. It runs
+    once: a second derivative raises (``once_differentiable``).
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, reduction, delta):
+        error = input - target
+        clipped = error.clamp(-delta, delta)
+        ctx.save_for_backward(clipped)
+        ctx.reduction = reduction
+        return _reduce(clipped * (error - 0.5 * clipped), reduction)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_loss):
+        (clipped,) = ctx.saved_tensors
+        grad_input = _reduce_backward(grad_loss, ctx.reduction, clipped.numel()) * clipped
+        return grad_input, -grad_input if ctx.needs_input_grad[1] else None, None, None
 
 
 # --- Binary classification ------------------------------------------------------------
+
+
+def _binary_pair(
+    input: ArrayLike, target: ArrayLike, reduction: str, input_is_probability: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Validate a binary loss's pair as a regression pair whose targets lie in [0, 1].
+
+    With ``input_is_probability`` the predictions must lie in [0, 1] too (they are
+    probabilities, not logits). Each range costs one pass over the data (``aminmax``).
+    """
+    input, target = _regression_pair(input, target, reduction)
+    if input_is_probability:
+        validation.check_in_range(input, "input (probabilities)", 0.0, 1.0)
+    validation.check_in_range(target, "target", 0.0, 1.0)
+    return input, target
 
 
 def _clamped_log(probabilities: torch.Tensor) -> torch.Tensor:
@@ -204,24 +273,13 @@ def binary_cross_entropy(
     >>> binary_cross_entropy([0.9, 0.2], [1.0, 0.0])
     tensor(0.1643)
     """
-    input = validation.as_float_tensor(input, "input")
-    target = validation.as_float_tensor(target, "target")
-    validation.check_same_shape(input, target, "input", "target")
-    validation.check_same_dtype(input, target, "input", "target")
-    validation.check_in_range(input, "input (probabilities)", 0.0, 1.0)
-    validation.check_in_range(target, "target", 0.0, 1.0)
+    input, target = _binary_pair(input, target, reduction, input_is_probability=True)
     weight = _optional_weight(weight, input, "weight")
-    validation.check_reduction(reduction)
 
     losses = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
     if weight is not None:
         losses = losses * weight
     return _reduce(losses, reduction)
-
-
-def _log_sigmoid(logits: torch.Tensor) -> torch.Tensor:
-    """``log(sigmoid(z)) = -log(1 + exp(-z))``, computed without overflow for any ``z``."""
-    return -torch.logaddexp(torch.zeros_like(logits), -logits)
 
 
 def binary_cross_entropy_with_logits(
@@ -260,16 +318,11 @@ def binary_cross_entropy_with_logits(
     >>> binary_cross_entropy_with_logits([1000.0, -1000.0], [1.0, 1.0], reduction="none")
     tensor([   0., 1000.])
     """
-    input = validation.as_float_tensor(input, "input")
-    target = validation.as_float_tensor(target, "target")
-    validation.check_same_shape(input, target, "input", "target")
-    validation.check_same_dtype(input, target, "input", "target")
-    validation.check_in_range(target, "target", 0.0, 1.0)
+    input, target = _binary_pair(input, target, reduction, input_is_probability=False)
     weight = _optional_weight(weight, input, "weight")
     pos_weight = _optional_weight(pos_weight, input, "pos_weight")
-    validation.check_reduction(reduction)
 
-    log_p = _log_sigmoid(input)
+    log_p = torch.nn.functional.logsigmoid(input)  # log(sigmoid(z)), without overflow
     if pos_weight is None:
         losses = (1 - target) * input - log_p
     else:
@@ -444,14 +497,25 @@ def nll_loss(
     weight = _class_weight(weight, log_probs, class_dim)
     validation.check_reduction(reduction)
 
-    ignored = target == ignore_index
-    classes = target.masked_fill(ignored, 0)  # any valid class; ignored terms are zeroed
-    true_log_probs = log_probs.gather(class_dim, classes.unsqueeze(class_dim))
-    sample_weight = weight[classes].masked_fill(ignored, 0)
-    losses = -(sample_weight * true_log_probs.squeeze(class_dim)).masked_fill(ignored, 0)
+    losses, sample_weight = _true_class_losses(log_probs, target, weight, ignore_index, class_dim)
     if reduction == "mean":
         return losses.sum() / sample_weight.sum()
     return _reduce(losses, reduction)
+
+
+def _true_class_losses(
+    log_probs: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor,
+    ignore_index: int,
+    class_dim: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``-w[y_i] * log_probs[i, y_i]`` and the weight ``w[y_i]`` of each element (0 if ignored)."""
+    ignored = target == ignore_index
+    classes = target.masked_fill(ignored, 0)  # any valid class; ignored terms are zeroed
+    true_log_probs = log_probs.gather(class_dim, classes.unsqueeze(class_dim)).squeeze(class_dim)
+    sample_weight = weight[classes].masked_fill(ignored, 0)
+    return -(sample_weight * true_log_probs).masked_fill(ignored, 0), sample_weight
 
 
 def cross_entropy(
@@ -503,18 +567,59 @@ def cross_entropy(
     class_dim = _class_dim(logits)
     label_smoothing = validation.check_real(label_smoothing, "label_smoothing", 0.0, 1.0)
     target = validation.as_tensor(target, "target")
-    log_probs = log_softmax(logits, dim=class_dim)
     if target.is_floating_point():
         return _cross_entropy_with_probabilities(
-            log_probs, target, weight, reduction, label_smoothing
+            log_softmax(logits, dim=class_dim), target, weight, reduction, label_smoothing
         )
-
-    loss = nll_loss(log_probs, target, weight, ignore_index, reduction)
+    target = _class_targets(target, logits, class_dim, ignore_index)
+    weight = _class_weight(weight, logits, class_dim)
+    validation.check_reduction(reduction)
     if label_smoothing == 0.0:
-        return loss
+        return _SoftmaxCrossEntropy.apply(logits, target, weight, ignore_index, reduction)
+
+    log_probs = log_softmax(logits, dim=class_dim)
+    loss = nll_loss(log_probs, target, weight, ignore_index, reduction)
     uniform_loss = _uniform_target_loss(log_probs, target, weight, ignore_index, reduction)
     num_classes = logits.shape[class_dim]
     return (1 - label_smoothing) * loss + (label_smoothing / num_classes) * uniform_loss
+
+
+class _SoftmaxCrossEntropy(torch.autograd.Function):
+    """Cross-entropy on class indices, whose gradient is softmax minus one-hot.
+
+    Forward: ``loss_i = -w[y_i] * log_softmax(z_i)[y_i]``, reduced as :func:`nll_loss`
+    reduces. Backward: ``d loss_i / d z_i = w[y_i] * (softmax(z_i) - onehot(y_i))``, the
+    probabilities the model gives minus those it should give. The log-probabilities are
+    kept from the forward, so the backward is an ``exp``, a subtraction at the true
+    classes and a scaling per sample. It runs once: a second derivative raises
+    (``once_differentiable``).
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target, weight, ignore_index, reduction):
+        class_dim = _class_dim(logits)
+        log_probs = torch.log_softmax(logits, dim=class_dim)  # our log_softmax, fused by torch
+        losses, sample_weight = _true_class_losses(
+            log_probs, target, weight, ignore_index, class_dim
+        )
+        ctx.save_for_backward(log_probs, target, sample_weight)
+        ctx.ignore_index, ctx.reduction = ignore_index, reduction
+        if reduction == "mean":
+            ctx.total_weight = sample_weight.sum()
+            return losses.sum() / ctx.total_weight
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_loss):
+        log_probs, target, sample_weight = ctx.saved_tensors
+        class_dim = _class_dim(log_probs)
+        total_weight = ctx.total_weight if ctx.reduction == "mean" else 1.0
+        scale = _reduce_backward(grad_loss, ctx.reduction, total_weight) * sample_weight
+        classes = target.masked_fill(target == ctx.ignore_index, 0).unsqueeze(class_dim)
+        one_hot = torch.ones_like(classes, dtype=log_probs.dtype)  # scattered at the classes
+        softmax_minus_one_hot = log_probs.exp().scatter_add_(class_dim, classes, -one_hot)
+        return softmax_minus_one_hot.mul_(scale.unsqueeze(class_dim)), None, None, None, None
 
 
 def _uniform_target_loss(
@@ -615,11 +720,12 @@ def multi_margin_loss(
     class_weight = None if weight is None else _class_weight(weight, batch_scores, 1)
     validation.check_reduction(reduction)
 
-    true_scores = batch_scores.gather(1, classes.unsqueeze(1))
-    shortfalls = margin - true_scores + batch_scores
-    is_other_class = torch.ones_like(batch_scores, dtype=torch.bool)
-    is_other_class.scatter_(1, classes.unsqueeze(1), False)
-    violations = torch.where(is_other_class & (shortfalls > 0), shortfalls, 0.0) ** p
+    true_class = classes.unsqueeze(1)
+    shortfalls = margin - batch_scores.gather(1, true_class) + batch_scores
+    other_shortfalls = shortfalls.scatter(1, true_class, 0.0)  # c = y_i is not compared
+    violations = torch.relu(other_shortfalls)  # max(0, shortfall)
+    if p == 2:
+        violations = violations.square()
     if class_weight is not None:
         violations = violations * class_weight[classes].unsqueeze(1)
     losses = violations.sum(1) / num_classes
