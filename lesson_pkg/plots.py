@@ -697,6 +697,11 @@ def _labelled(columns: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
     return {column: _column_name(column) for column in columns}
 
 
+def _epochs(history: History) -> list[int]:
+    """The history's epoch numbers, as integers."""
+    return [int(epoch) for epoch in history.column("epoch")]
+
+
 def _nth_style(index: int) -> dict:
     """The colour, line style and marker of the ``index``-th series of a chart."""
     return {
@@ -745,10 +750,10 @@ def plot_learning_rate_regimes(
     for history in histories.values():
         _check_history(history)
     fig = figure or plt.figure(figsize=(3.2 * len(histories), 3.4), layout="constrained")
-    axes = fig.subplots(1, len(histories), squeeze=False)
+    axes: list[Axes] = list(fig.subplots(1, len(histories), squeeze=False)[0])
     parts = []
-    for index, (ax, (label, history)) in enumerate(zip(axes[0], histories.items(), strict=True)):
-        epochs, values = history.column("epoch"), history.column(column)
+    for index, (ax, (label, history)) in enumerate(zip(axes, histories.items(), strict=True)):
+        epochs, values = _epochs(history), history.column(column)
         style = _nth_style(index)
         ax.plot(epochs, values, **_series_style(style, epochs))
         diverged = _diverged_at(history)
@@ -781,13 +786,13 @@ def plot_learning_rate_regimes(
         ax.set_title(label)
         _epoch_axis(ax)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel(_column_name(column))
+    axes[0].set_ylabel(_column_name(column))
     describe(
         fig,
         f"{len(histories)} panel{'s' if len(histories) > 1 else ''} of {_column_name(column)} "
         f"per epoch, one per run, each on its own scale: {'; '.join(parts)}.",
     )
-    return list(axes[0])
+    return axes
 
 
 def plot_optimizer_comparison(
@@ -816,7 +821,7 @@ def plot_optimizer_comparison(
         finals = [histories[name, rate].column(column)[-1] for rate in rates]
         sweep_ax.plot(rates, finals, **style, label=name)
         chosen = histories[name, best[name]]
-        epochs = chosen.column("epoch")
+        epochs = _epochs(chosen)
         curve_ax.plot(
             epochs,
             chosen.column(column),
@@ -884,27 +889,27 @@ def plot_columns(
     _check_history(history)
     if not panels:
         raise ValueError("panels is empty: give at least one {label: [column, ...]}")
-    panels = {label: _labelled(columns) for label, columns in panels.items()}
-    for columns in panels.values():
+    labelled = {label: _labelled(columns) for label, columns in panels.items()}
+    for columns in labelled.values():
         for column in columns:
             history.column(column)  # raises ValueError naming the known columns
     marks = dict(marks or {})
-    epochs = history.column("epoch")
+    epochs = _epochs(history)
     unknown = [epoch for epoch in marks if epoch not in epochs]
     if unknown:
         raise ValueError(f"marks name epochs {unknown} that the history does not have")
-    fig, axes = plt.subplots(
-        len(panels),
+    fig, grid = plt.subplots(
+        len(labelled),
         1,
         sharex=True,
-        figsize=(7.5, 1.2 + 1.8 * len(panels)),
+        figsize=(7.5, 1.2 + 1.8 * len(labelled)),
         layout="constrained",
         squeeze=False,
     )
-    axes = list(axes[:, 0])
+    axes: list[Axes] = list(grid[:, 0])
     mark_styles = ("--", ":", "-.")
     series, texts = 0, []
-    for ax, (label, columns) in zip(axes, panels.items(), strict=True):
+    for ax, (label, columns) in zip(axes, labelled.items(), strict=True):
         for column, name in columns.items():
             style = _nth_style(series)
             values = history.column(column)
@@ -930,10 +935,10 @@ def plot_columns(
     if title:
         fig.suptitle(title)
     marked = "; ".join(f"epoch {epoch} ({what})" for epoch, what in marks.items())
-    plural = "s" if len(panels) > 1 else ""
+    plural = "s" if len(labelled) > 1 else ""
     describe(
         fig,
-        f"{len(panels)} stacked panel{plural} per epoch"
+        f"{len(labelled)} stacked panel{plural} per epoch"
         + (f", titled '{title}'" if title else "")
         + f": {'; '.join(texts)}."
         + (f" Vertical lines mark {marked}." if marked else ""),
