@@ -187,3 +187,55 @@ def test_class_weighted_loss_finds_more_of_the_rare_class():
     plain, weighted = rows["plain"], rows["class-weighted"]
     assert float(weighted["recall"]) > float(plain["recall"])
     assert float(weighted["accuracy"]) < float(plain["accuracy"])  # the trade the text states
+
+
+def _printed(notebook: nbformat.NotebookNode) -> str:
+    """Everything the notebook's code cells printed, in order."""
+    return "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream"
+    )
+
+
+# Values the prose of each lesson quotes from a run, and the printed text that shows each
+# one: if a change of the package moves a run, the prose must be revisited.
+QUOTED = {
+    "01": [
+        "pull on the outlier  62.0, on a good point  2.0",  # "31 times harder"
+        "0.3: 0.271",  # SGD at 0.3, quoted against Adam
+        "0.3: 0.037",  # Adam at its best rate
+        "best 3\n",  # SGD's best rate, ten times Adam's
+        "best 0.3\n",
+        "gradient of the bias: tensor([0.9826])",  # exercise: twice the gradient
+        "-log p_0     = 0.3168",
+    ],
+    "02": [
+        "best epoch by validation loss: 16",  # 16 + 50 = 66 in an exercise
+        "epochs run: 26 of 150",  # the best epoch plus the patience
+        "[32, 32, 32, 32, 32, 32, 32, 32, 32, 12]",  # "9 batches of 32 and one of 12"
+    ],
+    "03": [
+        "epoch  16: val loss 0.292 (from wrong answers 0.210)  accuracy 0.875  wrong 25, "
+        "confidently  1, mean loss per wrong answer 1.7",
+        "accuracy 0.885  wrong 23, confidently 15",
+        "accuracy 0.850  wrong 30, confidently 19, mean loss per wrong answer 12.7",
+        "training samples per class: [946, 54]   class weights: [0.529, 9.259]",
+    ],
+    "04": [
+        "one epoch: 34 steps, 33 batches of 32 and one of 22",
+        "epoch 8/40  train_loss 0.0843  train_accuracy 0.9814  val_loss 0.1288",
+        "epoch 9/40  train_loss 0.0741  train_accuracy 0.9833  val_loss 0.1343",  # patience=1
+        "best epoch by validation loss: 14",
+        "in all: 1797 images",
+    ],
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(QUOTED))
+def test_values_the_prose_quotes_are_the_printed_ones(prefix):
+    printed = _printed(_notebook(prefix))
+    for quoted in QUOTED[prefix]:
+        assert quoted in printed, f"notebook {prefix} quotes {quoted!r}, which it no longer prints"
