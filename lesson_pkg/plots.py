@@ -56,7 +56,9 @@ __all__ = [
     "plot_loss_curves",
     "plot_loss_functions",
     "plot_optimizer_comparison",
+    "plot_range_test",
     "plot_runs",
+    "plot_sweep",
     "use_style",
 ]
 
@@ -944,3 +946,119 @@ def plot_columns(
         + (f" Vertical lines mark {marked}." if marked else ""),
     )
     return axes
+
+
+def _line_style(index: int) -> dict:
+    """The ``index``-th series' colour and line style, without markers (dense curves)."""
+    return {**_nth_style(index), "marker": None}
+
+
+def plot_range_test(
+    rates: Sequence[float],
+    step_losses: Sequence[float],
+    smoothed: Sequence[float],
+    reference: tuple[float, str] | None = None,
+) -> Axes:
+    """A learning-rate range test: the loss of each step against its learning rate.
+
+    ``rates[i]`` is the rate of step ``i`` (raised exponentially), ``step_losses[i]`` its
+    loss and ``smoothed[i]`` the loss smoothed; the sweep may have stopped early, so the
+    losses may be shorter than the rates. The range from a tenth of the rate with the
+    lowest smoothed loss up to that rate is shaded, the usual choice of a good rate.
+    ``reference`` marks one rate with a label, such as ``(0.5, "used in section 2")``.
+    The y axis ends a little above the first smoothed loss, so that the blow-up at the
+    end leaves the chart at the top. Returns the axes.
+    """
+    if not step_losses or len(smoothed) != len(step_losses) or len(rates) < len(step_losses):
+        raise ValueError(
+            f"need as many smoothed losses as step losses, and a rate for each: got "
+            f"{len(rates)} rates, {len(step_losses)} losses, {len(smoothed)} smoothed"
+        )
+    steps = len(step_losses)
+    lowest = min(range(steps), key=smoothed.__getitem__)
+    low, high = rates[lowest] / 10, rates[lowest]
+    ax = _axes(None, figsize=(6.5, 3.6))
+    ax.plot(
+        rates[:steps],
+        step_losses,
+        **_line_style(0),
+        alpha=0.4,
+        label="loss per step",
+    )
+    ax.plot(rates[:steps], smoothed, **_line_style(1), lw=2, label="smoothed")
+    ax.axvspan(
+        low, high, color=PALETTE[2], alpha=0.15, label=f"good range: {low:.2g} to {high:.2g}"
+    )
+    if reference is not None:
+        ax.axvline(
+            reference[0], color="#000000", linestyle=":", label=f"{reference[0]:g}, {reference[1]}"
+        )
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.2 * smoothed[0])
+    ax.set_xlabel("learning rate (raised at every step, log scale)")
+    ax.set_ylabel("training loss")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    marked = f", and a dotted line marks {reference[0]:g}, {reference[1]}" if reference else ""
+    describe(
+        ax,
+        f"Line chart of the training loss against a learning rate raised from {rates[0]:.2g} "
+        f"to {rates[steps - 1]:.2g} over {steps} steps, log scale: the smoothed loss starts "
+        f"at {_number(smoothed[0])}, falls to its lowest, {_number(smoothed[lowest])} at "
+        f"{high:.2g}, and ends at {_number(smoothed[-1])}, out of the chart when above "
+        f"{_number(1.2 * smoothed[0])}. The range {low:.2g} to {high:.2g} is shaded{marked}.",
+    )
+    return ax
+
+
+def plot_sweep(
+    values: Sequence[float],
+    loss: Sequence[float],
+    accuracy: Sequence[float],
+    xlabel: str,
+) -> list[Axes]:
+    """A loss and an accuracy against one swept value, stacked, the best of each marked.
+
+    The loss is drawn as a line, the accuracy as a staircase (it changes in steps); a
+    dashed line marks the value with the lowest loss and a dotted one the first value
+    with the highest accuracy, in both panels. Returns the two axes, loss on top.
+    """
+    if not (len(values) == len(loss) == len(accuracy) > 0):
+        raise ValueError(
+            f"values, loss and accuracy must have the same length, got {len(values)}, "
+            f"{len(loss)} and {len(accuracy)}"
+        )
+    best_loss = min(range(len(loss)), key=loss.__getitem__)
+    best_accuracy = max(range(len(accuracy)), key=accuracy.__getitem__)
+    fig, (loss_ax, accuracy_ax) = plt.subplots(
+        2, 1, figsize=(7, 4.5), sharex=True, layout="constrained"
+    )
+    loss_ax.plot(values, loss, **_line_style(0))
+    loss_ax.set_ylabel("loss")
+    accuracy_ax.plot(values, accuracy, **_line_style(0), drawstyle="steps-mid")
+    accuracy_ax.set_ylabel("accuracy")
+    accuracy_ax.set_xlabel(xlabel)
+    for ax in (loss_ax, accuracy_ax):
+        ax.axvline(
+            values[best_loss],
+            color="#000000",
+            linestyle="--",
+            label=f"lowest loss, at {values[best_loss]:.2f}",
+        )
+        ax.axvline(
+            values[best_accuracy],
+            color="#000000",
+            linestyle=":",
+            label=f"highest accuracy, at {values[best_accuracy]:.2f}",
+        )
+        ax.grid(alpha=0.3)
+    loss_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    describe(
+        fig,
+        f"Two panels against {xlabel} from {values[0]:.2g} to {values[-1]:.2g}. Top: the "
+        f"loss, a smooth curve, lowest ({_number(loss[best_loss])}) at "
+        f"{values[best_loss]:.2f}. Bottom: the accuracy, a staircase of flat steps, highest "
+        f"({_number(accuracy[best_accuracy])}) first at {values[best_accuracy]:.2f}. A "
+        "dashed and a dotted line mark the two values in both panels.",
+    )
+    return [loss_ax, accuracy_ax]
