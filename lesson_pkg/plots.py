@@ -808,6 +808,17 @@ def plot_optimizer_comparison(
     maps each optimizer's name to its chosen learning rate. Left: the last epoch's
     ``column`` against the learning rate (log scale), one line per optimizer. Right: the
     curve of each optimizer's best run. Returns the two axes.
+
+    Examples
+    --------
+    >>> from lesson_pkg.history import History
+    >>> def run(*losses):
+    ...     return History(rows=[{"epoch": i + 1, "train_loss": v} for i, v in enumerate(losses)])
+    >>> runs = {("SGD", 0.1): run(0.9, 0.5), ("SGD", 1.0): run(0.9, 0.2)}
+    >>> axes = plot_optimizer_comparison(runs, {"SGD": 1.0})
+    >>> "its best rate 1 ends at 0.20" in alt_text(axes[0].figure)
+    True
+    >>> plt.close(axes[0].figure)
     """
     if not histories:
         raise ValueError("histories is empty: give at least one {(name, lr): History}")
@@ -968,6 +979,14 @@ def plot_range_test(
     ``reference`` marks one rate with a label, such as ``(0.5, "used in section 2")``.
     The y axis ends a little above the first smoothed loss, so that the blow-up at the
     end leaves the chart at the top. Returns the axes.
+
+    Examples
+    --------
+    >>> rates = [0.01, 0.1, 1.0, 10.0]
+    >>> ax = plot_range_test(rates, [0.7, 0.5, 0.3, 9.0], [0.7, 0.6, 0.45, 3.0])
+    >>> "The range 0.1 to 1 is shaded" in alt_text(ax)
+    True
+    >>> plt.close(ax.figure)
     """
     if not step_losses or len(smoothed) != len(step_losses) or len(rates) < len(step_losses):
         raise ValueError(
@@ -1022,6 +1041,13 @@ def plot_sweep(
     The loss is drawn as a line, the accuracy as a staircase (it changes in steps); a
     dashed line marks the value with the lowest loss and a dotted one the first value
     with the highest accuracy, in both panels. Returns the two axes, loss on top.
+
+    Examples
+    --------
+    >>> axes = plot_sweep([-1.0, 0.0, 1.0], [0.9, 0.6, 0.8], [0.5, 0.5, 0.75], "bias")
+    >>> [line.get_xdata()[0] for line in axes[0].lines[1:]]  # lowest loss, best accuracy
+    [0.0, 1.0]
+    >>> plt.close(axes[0].figure)
     """
     if not (len(values) == len(loss) == len(accuracy) > 0):
         raise ValueError(
