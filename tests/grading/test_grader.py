@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 import torch
@@ -350,3 +351,27 @@ def test_the_readmes_check_example_is_what_check_prints():
     block = readme.split("<!-- check-example:")[1].split("```text\n")[1].split("```")[0]
     printed = block.split('>>> check("mse_loss")\n')[1].rstrip("\n")
     assert printed == str(check(mistakes.mse_sum_instead_of_mean, name="mse_loss"))
+
+
+def test_every_entry_point_is_a_verb_of_the_installed_lesson_command(tmp_path):
+    lesson = Path(sys.executable).parent / "lesson"  # what pip installed: no make needed
+    completed = subprocess.run([str(lesson), "--help"], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    for verb in (
+        "lab",
+        "grade",
+        "grade-class",
+        "stubs",
+        "student-release",
+        "release-solutions",
+        "gradescope",
+        "grader-archive",
+    ):
+        assert verb in completed.stdout, verb
+    out = tmp_path / "student"
+    completed = subprocess.run(
+        [str(lesson), "student-release", "--course", str(ROOT), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0 and (out / "exercises" / "ex01_losses.py").is_file()
