@@ -7,13 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install lab test lint bench grade grade-class exercises notebooks student-release release-solutions gradescope grader-archive html
+.PHONY: install lab test lint bench grade grade-class exercises notebooks student-release release-solutions gradescope grader-archive html mutation
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,test,docs]'
 	@touch $@
 
 ## lab: set everything up and open the first lesson in JupyterLab; prints its URL (ARGS="--no-browser --port 8899" passes options through)
@@ -29,6 +29,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy lesson_pkg
+
+## mutation: the graders' strength: mutmut alters solutions/, the graders must fail each change (about 3 minutes)
+mutation: $(STAMP)
+	rm -rf mutants
+	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2
+	$(BIN)/python tests/mutation/score.py
 
 ## bench: the timing and memory measurements in benchmarks/ (not tests)
 bench: $(STAMP)
@@ -66,6 +72,6 @@ gradescope: $(STAMP)
 grader-archive: $(STAMP)
 	$(BIN)/lesson grader-archive --out dist/grader.tar.gz
 
-## html: the executed course as a static site in dist/html (index.html in course order)
+## html: the course site in dist/html (Sphinx + myst-nb from the stored outputs, offline; docs/conf.py sets the launch links)
 html: $(STAMP)
-	$(BIN)/python tools/build_html.py dist/html
+	$(BIN)/python -m sphinx -q -W -b html docs dist/html

@@ -492,6 +492,21 @@ CASES: list[Case] = [
         1,
         lambda: [((_t(0.9, 0.4, 0.6, 0.75), torch.tensor([1, 0, 0, 1])), {"threshold": 0.7})],
     ),
+    Case(
+        "binary_accuracy",
+        "the default threshold is 0.5",
+        1,
+        lambda: [((_t(0.8, 0.3, 0.6, 0.1), torch.tensor([1, 0, 1, 1])), {})],
+    ),
+    Case(
+        "binary_accuracy",
+        "a score equal to the threshold predicts 0",
+        1,
+        lambda: [
+            ((_t(0.5, 0.7, 0.5), torch.tensor([0, 1, 0])), {}),
+            ((_t(0.0, 1.0, -1.0), torch.tensor([0, 1, 0])), {"threshold": 0.0}),
+        ],
+    ),
     # confusion_matrix
     Case(
         "confusion_matrix",
@@ -503,6 +518,12 @@ CASES: list[Case] = [
         ],
     ),
     Case("confusion_matrix", "from scores of shape (N, C)", 1, lambda: _labels_and_scores(17, 6)),
+    Case(
+        "confusion_matrix",
+        "scores of shape (N, C) give C rows, even for classes never seen",
+        1,
+        lambda: [((torch.tensor([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1]]), torch.tensor([0, 1])), {})],
+    ),
     Case(
         "confusion_matrix",
         "8 generated label batches",
