@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -34,6 +35,7 @@ from lesson_pkg.grading.runner import worker
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 PR_SET_CHILD_SUBREAPER = 36
+MAX_PROCESSES = 64  # per worker user: the worker, and a few of its own
 PR_SET_NO_NEW_PRIVS = 38
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -67,29 +69,33 @@ def _descendants() -> list[int]:
     return found
 
 
-def stop_everything() -> None:
-    """Kill and reap every process below the host, checking again until none is left."""
-    deadline = time.monotonic() + 10
-    while (remaining := _descendants()) and time.monotonic() < deadline:
-        for pid in remaining:
+def stop_everything(seconds: float = 10.0) -> bool:
+    """Kill and reap every process below the host, checking again until none is left.
+
+    True once none is left; False if some survived ``seconds`` of trying.
+    """
+    deadline = time.monotonic() + seconds
+    while _descendants() and time.monotonic() < deadline:
+        for pid in _descendants():
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        _reap()
-    _reap()
+        _reap(deadline)
+    return not _descendants()
 
 
-def _reap() -> None:
-    while True:
+def _reap(deadline: float) -> None:
+    """Collect the exit status of every child that has ended (orphans included)."""
+    while time.monotonic() < deadline:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
-            time.sleep(0.005)
             if not _descendants():
                 return
+            time.sleep(0.005)
 
 
 class Host:
@@ -122,6 +128,8 @@ class Host:
         if self.isolation == "namespaces":
             self._enter_pid_namespace()
         if self.drop_privileges:
+            # a uid of its own per grading process: the count bounds a fork bomb
+            resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
             os.setgroups([])
             os.setgid(self.gid)
             os.setuid(self.uid)
@@ -147,11 +155,15 @@ class Host:
         if os.fork() != 0:  # the child is PID 1 of the new namespace; this one is done
             os._exit(0)
 
-    def stop(self) -> None:
-        """Stop the current worker and everything it started; empty the scratch folder."""
-        stop_everything()
+    def stop(self) -> bool:
+        """Stop the current worker and everything it started; empty the scratch folder.
+
+        True when no process of the worker is left.
+        """
+        stopped = stop_everything()
         for leftover in self.scratch.iterdir():
             shutil.rmtree(leftover, ignore_errors=True)
+        return stopped
 
 
 def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
@@ -173,8 +185,8 @@ def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
                 host.spawn(request["memory"], fds)
                 control.sendall(b'{"spawned": true}\n')
             else:
-                host.stop()
-                control.sendall(b'{"stopped": true}\n')
+                stopped = host.stop()
+                control.sendall(json.dumps({"stopped": stopped}).encode() + b"\n")
     finally:
         host.stop()
         shutil.rmtree(host.scratch, ignore_errors=True)

@@ -99,11 +99,17 @@ class WorkerHost:
         return request_write, reply_read
 
     def stop_workers(self) -> None:
-        """Return once every process of the current worker is gone."""
+        """Return once every process of the current worker is gone.
+
+        Raises HostFailed if some could not be stopped: no report may be written then.
+        """
         try:
-            self._request({"op": "stop"})
+            reply = self._request({"op": "stop"})
         except (HostFailed, OSError):
             self.restart()  # a host that died took its workers with it (see close)
+            return
+        if not reply.get("stopped"):
+            raise HostFailed("processes of the submission could not be stopped")
 
     def restart(self) -> None:
         """Stop the host and start a fresh one."""
