@@ -10,7 +10,6 @@ that every plot rendered as an image, and saves a full-page screenshot to
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,42 +20,16 @@ from pathlib import Path
 import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on screen, not other tabs
 LAB_SETTINGS = {  # every cell rendered (every plot in the page), no news pop-up, no saving
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
-
-
-def _chromium() -> str:
-    """Debian's Chromium, installed with apt-get when it is missing and we may install it."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-        return shutil.which("chromium")
-    if os.environ.get("CI"):
-        pytest.fail("Debian's chromium is missing and cannot be installed here")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
 
 
 def _free_port() -> int:
@@ -114,17 +87,6 @@ def lab(tmp_path_factory):
         for path, content in stored.items():
             path.write_bytes(content)
         assert not changed, f"JupyterLab saved over the stored notebooks {changed}"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = _chromium()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def _open(browser, lab, notebook: str):

@@ -35,6 +35,8 @@ def _environment_pins() -> dict[str, str]:
     for entry in environment["dependencies"]:
         if isinstance(entry, dict):
             for requirement in entry["pip"]:
+                if requirement.startswith("-"):  # an option, such as torch's CPU index
+                    continue
                 name, version = requirement.split("==")
                 pins[name.lower()] = version
         elif "=" in entry:
