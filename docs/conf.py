@@ -19,7 +19,6 @@ BINDERHUB_URL = "https://mybinder.org"
 
 project = "Loss, Epochs & Accuracy"
 author = "the course's authors"
-copyright = "the course's authors"
 language = "en"
 
 extensions = ["myst_nb", "sphinx-mathjax-offline", "output_alt_text"]
@@ -41,6 +40,7 @@ html_theme = "sphinx_book_theme"
 html_title = project
 html_last_updated_fmt = None
 html_show_sphinx = False
+html_show_copyright = False
 html_theme_options = {
     "repository_url": REPOSITORY_URL,
     "repository_branch": REPOSITORY_BRANCH,
