@@ -72,30 +72,63 @@ def _descendants() -> list[int]:
 def stop_everything(seconds: float = 10.0) -> bool:
     """Kill and reap every process below the host, checking again until none is left.
 
-    True once none is left; False if some survived ``seconds`` of trying.
+    Each round kills what it finds (a process forked meanwhile is found by the next one)
+    and reaps what has ended. True once none is left; False if some survived ``seconds``.
     """
     deadline = time.monotonic() + seconds
-    while _descendants() and time.monotonic() < deadline:
-        for pid in _descendants():
+    while remaining := _descendants():
+        if time.monotonic() > deadline:
+            print(f"processes left after {seconds:g} s: {_describe(remaining)}", file=sys.stderr)
+            return False
+        for pid in remaining:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        _reap(deadline)
-    return not _descendants()
+        _reap_ended()
+        time.sleep(0.002)
+    return True
 
 
-def _reap(deadline: float) -> None:
+def _reap_ended() -> None:
     """Collect the exit status of every child that has ended (orphans included)."""
-    while time.monotonic() < deadline:
+    while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
-            if not _descendants():
-                return
-            time.sleep(0.005)
+            return
+
+
+def _describe(pids: list[int]) -> str:
+    """``pid (name, state)`` for each of ``pids``, as /proc tells."""
+    described = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                name, rest = stat.read().split(" (", 1)[1].rsplit(")", 1)
+            described.append(f"{pid} ({name}, {rest.split()[0]})")
+        except (OSError, IndexError, ValueError):
+            continue
+    return ", ".join(described)
+
+
+def _keep_only(fds: list[int]) -> None:
+    """Close every descriptor but ``fds``, and put the standard streams on /dev/null.
+
+    Above all the host's control socket: a worker that could write to it could forge the
+    host's replies or ask it for things.
+    """
+    null = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(null, stream)
+    for descriptor in map(int, os.listdir("/proc/self/fd")):
+        if descriptor > 2 and descriptor not in fds:
+            try:
+                os.close(descriptor)
+            except OSError:
+                pass  # the descriptor of the listing itself, already closed
 
 
 class Host:
@@ -136,9 +169,7 @@ class Host:
         os.environ["TMPDIR"] = str(home)
         tempfile.tempdir = str(home)
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
-        null = os.open(os.devnull, os.O_RDWR)
-        for stream in (0, 1, 2):
-            os.dup2(null, stream)
+        _keep_only(fds)
         worker.serve(memory_bytes, *fds)
 
     @staticmethod

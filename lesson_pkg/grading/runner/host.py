@@ -71,11 +71,13 @@ class WorkerHost:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
 
-    def _failure_text(self) -> str:
+    def _last_log_line(self) -> str:
         self._log.seek(0)
         log = self._log.read().decode(errors="replace").strip().splitlines()
-        last = log[-1] if log else "no message"
-        return f"the grading worker host ({self.isolation.value}) stopped: {last}"
+        return log[-1] if log else "no message"
+
+    def _failure_text(self) -> str:
+        return f"the grading worker host ({self.isolation.value}) stopped: {self._last_log_line()}"
 
     def _request(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> dict[str, Any]:
         if not self._ready:
@@ -109,7 +111,9 @@ class WorkerHost:
             self.restart()  # a host that died took its workers with it (see close)
             return
         if not reply.get("stopped"):
-            raise HostFailed("processes of the submission could not be stopped")
+            raise HostFailed(
+                f"processes of the submission could not be stopped ({self._last_log_line()})"
+            )
 
     def restart(self) -> None:
         """Stop the host and start a fresh one."""
