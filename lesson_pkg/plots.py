@@ -26,7 +26,7 @@ import math
 import sys
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -69,10 +69,10 @@ LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 TRAIN_STYLE = {"color": PALETTE[0], "linestyle": LINESTYLES[0], "marker": MARKERS[0]}
 VAL_STYLE = {"color": PALETTE[1], "linestyle": LINESTYLES[1], "marker": MARKERS[1]}
-BEST_STYLE = {"color": "#000000", "linestyle": ":", "linewidth": 1.2}
+BEST_STYLE: dict[str, Any] = {"color": "#000000", "linestyle": ":", "linewidth": 1.2}
 MARKED_EPOCHS = 40
 """Curves of at most this many epochs get a marker per epoch; longer ones are plain lines."""
-STYLE = {
+STYLE: dict[str, Any] = {
     "axes.prop_cycle": cycler(color=PALETTE) + cycler(linestyle=LINESTYLES),
     "axes.grid": True,
     "grid.alpha": 0.3,
@@ -89,7 +89,7 @@ def use_style() -> None:
     Each new line of a chart takes the next colour of :data:`PALETTE` together with the
     next line style, so that series differ in more than colour.
     """
-    plt.rcParams.update(STYLE)
+    plt.rcParams.update(STYLE)  # type: ignore[arg-type]  # rcParams' keys are literals
 
 
 def describe(target: Axes | Figure, text: str) -> Axes | Figure:
@@ -144,13 +144,13 @@ def _summary(ax: Axes) -> str:
     series = [
         f"{line.get_label()} from {_number(ydata[0])} to {_number(ydata[-1])}"
         for line in ax.lines
-        if not line.get_label().startswith("_") and len(ydata := np.asarray(line.get_ydata()))
+        if not str(line.get_label()).startswith("_") and len(ydata := np.asarray(line.get_ydata()))
     ]
     listed = f": {'; '.join(series)}" if series else ""
     return f"{kind}{title} of {what}{listed}."
 
 
-def _number(value: float) -> str:
+def _number(value: float | torch.Tensor) -> str:
     """A value as a reader says it: 0.63, 12.35, 0.0034, 1.2e+28, inf."""
     value = float(value)
     if not math.isfinite(value) or value == 0:
@@ -158,7 +158,7 @@ def _number(value: float) -> str:
     return f"{value:.2f}" if 0.01 <= abs(value) < 1000 else f"{value:.2g}"
 
 
-def _trend(values: Sequence[float], epochs: Sequence[int], lower_is_better: bool) -> str:
+def _trend(values: Sequence[float], epochs: Sequence[float], lower_is_better: bool) -> str:
     """How a per-epoch series moves: "falls from 0.70 to its lowest, 0.29 at epoch 16, ..."."""
     first, last = values[0], values[-1]
     if len(values) == 1:
@@ -224,7 +224,7 @@ def _epoch_axis(ax: Axes) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _series_style(style: dict, epochs: Sequence[int]) -> dict:
+def _series_style(style: dict, epochs: Sequence[float]) -> dict:
     """``style`` with its marker for short runs, without it for long ones."""
     return style if len(epochs) <= MARKED_EPOCHS else {**style, "marker": None}
 
@@ -386,21 +386,22 @@ def plot_loss_and_accuracy(
     if axes is None:
         axes = plt.figure(figsize=(7.5, 3 + 1.8 * (panels - 1)), layout="constrained")
     if isinstance(axes, Figure):
-        axes = axes.subplots(panels, 1, sharex=True, squeeze=False, height_ratios=(3, 2)[:panels])
-        axes = axes[:, 0]
-    axes = list(axes)
-    if len(axes) < panels or not all(isinstance(ax, Axes) for ax in axes):
+        grid = axes.subplots(panels, 1, sharex=True, squeeze=False, height_ratios=(3, 2)[:panels])
+        panel_list = list(grid[:, 0])
+    else:
+        panel_list = list(axes)
+    if len(panel_list) < panels or not all(isinstance(ax, Axes) for ax in panel_list):
         raise ValueError(f"axes must hold {panels} matplotlib Axes, got {axes!r}")
-    loss_ax, drawn = axes[0], axes[:panels]
+    loss_ax, drawn = panel_list[0], panel_list[:panels]
     handles = _plot_epoch_series(loss_ax, history, "loss")
     loss_ax.set_ylabel("loss")
     loss_text = f"Line chart of loss per epoch: {_split_losses(history, True, 'loss', 'loss')}."
     if metric is not None:
         name = metric.removeprefix("val_").removeprefix("train_")
-        _plot_epoch_series(axes[1], history, name)
-        axes[1].set_ylabel(name)
+        _plot_epoch_series(panel_list[1], history, name)
+        panel_list[1].set_ylabel(name)
         describe(
-            axes[1],
+            panel_list[1],
             f"Below it, line chart of {name} per epoch: "
             f"{_split_losses(history, False, name, name)}.",
         )
@@ -613,7 +614,7 @@ def plot_decision_boundary(
     return ax
 
 
-def _text_color(background: tuple[float, ...]) -> str:
+def _text_color(background: Any) -> str:
     """Black or white, whichever contrasts more with ``background`` (at least 4.5:1).
 
     WCAG contrast is ``(L1 + 0.05) / (L2 + 0.05)`` of the relative luminances.
@@ -641,7 +642,9 @@ def _confusion_text(values: np.ndarray, names: Sequence[str]) -> str:
     mistakes = values - np.diag(np.diag(values))
     if mistakes.sum() == 0:
         return text + " There are no mistakes."
-    true, predicted = np.unravel_index(np.argmax(mistakes), mistakes.shape)
+    true, predicted = (
+        int(index) for index in np.unravel_index(np.argmax(mistakes), mistakes.shape)
+    )
     text += (
         f" The most frequent mistake is true class {names[true]} predicted as "
         f"{names[predicted]} ({_times(int(mistakes[true, predicted]))})."

@@ -166,6 +166,6 @@ def check_real(value: object, name: str, low: float = -np.inf, high: float = np.
     """Return ``value`` as a float if it is a real number in ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    if not low <= value <= high:
+    if not low <= float(value) <= high:
         raise ValueError(f"{name} must lie in [{low}, {high}], got {value}")
     return float(value)
