@@ -29,7 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lesson_pkg.grading.core.cases import FILE_OF, InProcessSubmission, cases_for
-from lesson_pkg.grading.core.engine import grade_case
+from lesson_pkg.grading.core.engine import ERROR_MESSAGES, grade_case
+from lesson_pkg.grading.runner.outcome import ErrorKind
+
+NOT_WRITTEN = ERROR_MESSAGES[ErrorKind.NOT_IMPLEMENTED]
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class CheckResult:
         return self.score == self.max_score
 
     def __str__(self) -> str:
+        if all(message == NOT_WRITTEN for _, _, _, message in self.lines):
+            return f"{self.function}: 0/{self.max_score} points, {NOT_WRITTEN}"
         verdict = "all checks pass" if self.passed else "some checks fail"
         rows = [f"{self.function}: {self.score}/{self.max_score} points, {verdict}"]
         for passed, title, points, message in self.lines:

@@ -56,6 +56,8 @@ def test_the_student_release_has_no_solution_code(tmp_path):
     # a copy for students: their README, no instructor's guide, no word of solutions/
     readme = (out / "README.md").read_text()
     assert "check(" in readme and "Submit" in readme and "solutions" not in readme
+    for page in [*out.glob("notebooks/*.ipynb"), *out.rglob("*.md")]:
+        assert "solutions/" not in page.read_text(), page
     assert not (out / "docs" / "instructor-guide.md").exists()
 
 
