@@ -4,10 +4,11 @@ Two tables. Inputs that require grad, as in training: the loss alone (forward, w
 also records the autograd graph) and the loss with its gradient (forward+backward, what
 a training step pays). Inputs that do not require grad, as in evaluation: the forward.
 
-The machine is shared and noisy, so ours and torch's are timed alternately in one
-process, round after round (who goes first alternates too), on the same inputs; each
-round gives one ratio, and the table shows the median of the per-round ratios with their
-interquartile range. Target: within 1.5x.
+The machine is shared and noisy, so ours and torch's are timed in turns in one process,
+call after call (who goes first alternates too), on the same inputs. Each round of calls
+gives one ratio, the median of our call times over the median of torch's; the table
+shows the median of the per-round ratios with their interquartile range ("spread").
+Target: within 1.5x.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from benchmarks.report import Row
 from lesson_pkg import losses
 
 TARGET_RATIO = 1.5
-ROUNDS = 25
-SECONDS_PER_MEASUREMENT = 0.02
+ROUNDS = 15
+SECONDS_PER_ROUND = 0.1
 ELEMENTS = 1_000_000
 BATCH, CLASSES = 65_536, 100
 
@@ -96,37 +97,45 @@ def _call(loss_fn, input: torch.Tensor, target: torch.Tensor, table: str, pass_n
     return lambda: torch.autograd.grad(loss_fn(leaf, target), leaf)
 
 
-def _seconds(call: Callable[[], object], repeats: int, device: torch.device) -> float:
-    """Seconds per call of ``call``, averaged over ``repeats`` calls in a row."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+def _seconds(call: Callable[[], object], device: torch.device) -> float:
+    """Seconds taken by one call of ``call`` (waiting for the GPU, if any)."""
     start = time.perf_counter()
-    for _ in range(repeats):
-        call()
+    call()
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    return (time.perf_counter() - start) / repeats
+    return time.perf_counter() - start
 
 
 def _alternate(ours, theirs, device: torch.device) -> tuple[float, float, tuple[float, ...]]:
-    """Median seconds of ours and of theirs, and the ratio of each round, timed in turns."""
+    """Median seconds of ours and of theirs, and the ratio of each round, timed in turns.
+
+    A round is a run of calls, ours and theirs in turn (who goes first alternates), each
+    timed alone; its ratio is the median of our calls over the median of theirs, so that
+    a call slowed down by another process on the machine does not decide the round.
+    """
     for call in (ours, theirs):
         call()  # warm up: first-call costs, caches, the allocator
-    slowest = max(_seconds(ours, 1, device), _seconds(theirs, 1, device))
-    repeats = max(1, math.ceil(SECONDS_PER_MEASUREMENT / slowest))
-    our_times, their_times = [], []
+    slowest = max(_seconds(ours, device), _seconds(theirs, device))
+    pairs = max(3, math.ceil(SECONDS_PER_ROUND / 2 / slowest))
+    our_times, their_times, ratios = [], [], []
     gc.collect()
     gc.disable()
     try:
-        for round_index in range(ROUNDS):
-            order = (ours, theirs) if round_index % 2 == 0 else (theirs, ours)
-            timed = {id(call): _seconds(call, repeats, device) for call in order}
-            our_times.append(timed[id(ours)])
-            their_times.append(timed[id(theirs)])
+        for _ in range(ROUNDS):
+            mine, peer = [], []
+            for pair in range(pairs):
+                if pair % 2:
+                    peer.append(_seconds(theirs, device))
+                    mine.append(_seconds(ours, device))
+                else:
+                    mine.append(_seconds(ours, device))
+                    peer.append(_seconds(theirs, device))
+            our_times.append(statistics.median(mine))
+            their_times.append(statistics.median(peer))
+            ratios.append(our_times[-1] / their_times[-1])
     finally:
         gc.enable()
-    ratios = tuple(mine / peer for mine, peer in zip(our_times, their_times, strict=True))
-    return statistics.median(our_times), statistics.median(their_times), ratios
+    return statistics.median(our_times), statistics.median(their_times), tuple(ratios)
 
 
 def run(device: torch.device, table: str) -> list[Row]:

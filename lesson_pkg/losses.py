@@ -49,6 +49,18 @@ def _reduce(losses: torch.Tensor, reduction: str) -> torch.Tensor:
     return losses
 
 
+def _reduce_products(first: torch.Tensor, second: torch.Tensor, reduction: str) -> torch.Tensor:
+    """``_reduce(first * second, reduction)``, the sum taken as a dot product.
+
+    ``sum_i a_i * b_i`` is ``torch.dot(a, b)``: one pass that reads both tensors and
+    writes no per-element products, which is what a "mean" or "sum" needs.
+    """
+    if reduction == "none":
+        return first * second
+    total = torch.dot(first.flatten(), second.flatten())
+    return total / first.numel() if reduction == "mean" else total
+
+
 def _reduce_backward(grad_loss: torch.Tensor, reduction: str, count: float) -> torch.Tensor:
     """The gradient of :func:`_reduce`: what each per-element loss receives.
 
@@ -128,7 +140,7 @@ class _SquaredError(torch.autograd.Function):
         error = input - target
         ctx.save_for_backward(error)
         ctx.reduction = reduction
-        return _reduce(error.square(), reduction)
+        return _reduce_products(error, error, reduction)
 
     @staticmethod
     @once_differentiable
@@ -203,7 +215,8 @@ class _Huber(torch.autograd.Function):
         clipped = error.clamp(-delta, delta)
         ctx.save_for_backward(clipped)
         ctx.reduction = reduction
-        return _reduce(clipped * (error - 0.5 * clipped), reduction)
+        error_minus_half_clipped = error.sub_(clipped, alpha=0.5)  # in place: error is done
+        return _reduce_products(clipped, error_minus_half_clipped, reduction)
 
     @staticmethod
     @once_differentiable
@@ -299,7 +312,8 @@ def binary_cross_entropy_with_logits(
 
     Since ``log(1 - sigmoid(z)) = log(sigmoid(z)) - z``, this simplifies to
     ``w_i * ((1 - y_i) * z_i - (1 + (pos_weight - 1) * y_i) * log(sigmoid(z_i)))``, and
-    ``log(sigmoid(z)) = -log(1 + exp(-z))`` is computed without overflow.
+    ``log(sigmoid(z)) = -log(1 + exp(-z))`` is computed without overflow. Without weights
+    the gradient is the textbook ``sigmoid(z_i) - y_i``: predicted minus true probability.
 
     Parameters
     ----------
@@ -322,14 +336,35 @@ def binary_cross_entropy_with_logits(
     weight = _optional_weight(weight, input, "weight")
     pos_weight = _optional_weight(pos_weight, input, "pos_weight")
 
-    log_p = torch.nn.functional.logsigmoid(input)  # log(sigmoid(z)), without overflow
-    if pos_weight is None:
-        losses = (1 - target) * input - log_p
-    else:
-        losses = (1 - target) * input - (1 + (pos_weight - 1) * target) * log_p
+    losses = _LogisticLoss.apply(input, target)  # (1 - y) * z - log(sigmoid(z))
+    if pos_weight is not None:
+        losses = losses - (pos_weight - 1) * target * torch.nn.functional.logsigmoid(input)
     if weight is not None:
         losses = losses * weight
     return _reduce(losses, reduction)
+
+
+class _LogisticLoss(torch.autograd.Function):
+    """``(1 - y) * z - log(sigmoid(z))`` per element, with the gradient ``sigmoid(z) - y``.
+
+    ``log(sigmoid(z))`` comes from ``logsigmoid``, which never overflows. The backward is
+    the textbook form for the logits (and ``-z`` for the targets), where autograd would go
+    back through the log-sigmoid and the products. It runs once: a second derivative
+    raises (``once_differentiable``).
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target):
+        ctx.save_for_backward(logits, target)
+        return (1 - target).mul_(logits).sub_(torch.nn.functional.logsigmoid(logits))
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_loss):
+        logits, target = ctx.saved_tensors
+        grad_logits = torch.sigmoid(logits).sub_(target).mul_(grad_loss)
+        grad_target = -logits * grad_loss if ctx.needs_input_grad[1] else None
+        return grad_logits, grad_target
 
 
 def _check_plus_minus_one(target: torch.Tensor) -> None:
@@ -380,7 +415,8 @@ def hinge_loss(
     validation.check_reduction(reduction)
 
     labels = target.to(input.dtype)  # exact: the values are -1 and +1
-    return _reduce(torch.relu(margin - labels * input), reduction)  # relu(x) = max(0, x)
+    losses = (margin - labels * input).relu_()  # relu(x) = max(0, x), here in place
+    return _reduce(losses, reduction)
 
 
 # --- Multi-class classification -------------------------------------------------------
