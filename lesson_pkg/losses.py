@@ -15,10 +15,11 @@ Every loss takes ``reduction``: "mean" (the default) averages the per-element lo
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 
 import torch
-from torch.autograd.function import once_differentiable
 
 from lesson_pkg import validation
 from lesson_pkg.validation import ArrayLike
@@ -47,6 +48,26 @@ def _reduce(losses: torch.Tensor, reduction: str) -> torch.Tensor:
     if reduction == "sum":
         return losses.sum()
     return losses
+
+
+def _first_derivative_only(backward: Callable) -> Callable:
+    """Mark a hand-written ``backward`` as giving first derivatives only.
+
+    Its formula is evaluated on numbers, not recorded by autograd, so a second derivative
+    (``create_graph=True``, as in a gradient penalty) would silently miss its terms: it
+    raises instead, and points to the ``torch.nn.functional`` twin, which supports it.
+    """
+
+    @functools.wraps(backward)
+    def first_derivative(ctx, *grad_outputs):
+        if torch.is_grad_enabled():  # autograd enables grad mode only for create_graph=True
+            raise RuntimeError(
+                "the lesson_pkg losses are differentiable once (their backward is written "
+                "by hand); for a second derivative use the torch.nn.functional twin"
+            )
+        return backward(ctx, *grad_outputs)
+
+    return first_derivative
 
 
 def _reduce_products(first: torch.Tensor, second: torch.Tensor, reduction: str) -> torch.Tensor:
@@ -132,7 +153,7 @@ class _SquaredError(torch.autograd.Function):
 
     autograd would differentiate ``error * error`` as a product rule (two products and a
     sum per element); this backward is one product. It runs once: a second derivative
-    raises (``once_differentiable``).
+    raises (see :func:`_first_derivative_only`).
     """
 
     @staticmethod
@@ -143,7 +164,7 @@ class _SquaredError(torch.autograd.Function):
         return _reduce_products(error, error, reduction)
 
     @staticmethod
-    @once_differentiable
+    @_first_derivative_only
     def backward(ctx, grad_loss):
         (error,) = ctx.saved_tensors
         grad_input = 2 * _reduce_backward(grad_loss, ctx.reduction, error.numel()) * error
@@ -206,7 +227,7 @@ class _Huber(torch.autograd.Function):
 
     The clipped error is computed once in the forward and kept: the backward is one
     product, where autograd would go back through the clamp and the products. It runs
-    once: a second derivative raises (``once_differentiable``).
+    once: a second derivative raises (see :func:`_first_derivative_only`).
     """
 
     @staticmethod
@@ -219,7 +240,7 @@ class _Huber(torch.autograd.Function):
         return _reduce_products(clipped, error_minus_half_clipped, reduction)
 
     @staticmethod
-    @once_differentiable
+    @_first_derivative_only
     def backward(ctx, grad_loss):
         (clipped,) = ctx.saved_tensors
         grad_input = _reduce_backward(grad_loss, ctx.reduction, clipped.numel()) * clipped
@@ -350,7 +371,7 @@ class _LogisticLoss(torch.autograd.Function):
     ``log(sigmoid(z))`` comes from ``logsigmoid``, which never overflows. The backward is
     the textbook form for the logits (and ``-z`` for the targets), where autograd would go
     back through the log-sigmoid and the products. It runs once: a second derivative
-    raises (``once_differentiable``).
+    raises (see :func:`_first_derivative_only`).
     """
 
     @staticmethod
@@ -359,7 +380,7 @@ class _LogisticLoss(torch.autograd.Function):
         return (1 - target).mul_(logits).sub_(torch.nn.functional.logsigmoid(logits))
 
     @staticmethod
-    @once_differentiable
+    @_first_derivative_only
     def backward(ctx, grad_loss):
         logits, target = ctx.saved_tensors
         grad_logits = torch.sigmoid(logits).sub_(target).mul_(grad_loss)
@@ -628,7 +649,7 @@ class _SoftmaxCrossEntropy(torch.autograd.Function):
     probabilities the model gives minus those it should give. The log-probabilities are
     kept from the forward, so the backward is an ``exp``, a subtraction at the true
     classes and a scaling per sample. It runs once: a second derivative raises
-    (``once_differentiable``).
+    (see :func:`_first_derivative_only`).
     """
 
     @staticmethod
@@ -646,7 +667,7 @@ class _SoftmaxCrossEntropy(torch.autograd.Function):
         return _reduce(losses, reduction)
 
     @staticmethod
-    @once_differentiable
+    @_first_derivative_only
     def backward(ctx, grad_loss):
         log_probs, target, sample_weight = ctx.saved_tensors
         class_dim = _class_dim(log_probs)

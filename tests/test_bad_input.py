@@ -78,6 +78,16 @@ CASES = {
         ValueError,
         "2 * target - 1",
     ),
+    "soft hinge labels are not -1 or +1": (
+        lambda: losses.hinge_loss(torch.zeros(2), torch.tensor([0.5, -1.0])),
+        ValueError,
+        "[-1.0, 0.5]",
+    ),
+    "binary cross-entropy targets above 1": (
+        lambda: losses.binary_cross_entropy(torch.full((2,), 0.5), torch.tensor([2.0, 0.0])),
+        ValueError,
+        "target must lie in [0.0, 1.0]",
+    ),
     "class target out of range": (
         lambda: losses.cross_entropy(torch.zeros(2, 3), torch.tensor([0, 3])),
         ValueError,

@@ -412,3 +412,52 @@ def test_every_loss_is_differentiable_and_reduces_three_ways(name):
     torch.testing.assert_close(mean, per_element.mean())
     mean.backward()
     assert prediction.grad is not None and torch.isfinite(prediction.grad).all()
+
+
+# --- Hand-written backward passes (torch.autograd.Function) --------------------------
+
+TEXTBOOK_GRADIENTS = {
+    "mse_loss": lambda z, y, r: losses.mse_loss(z, y, reduction=r),
+    "huber_loss": lambda z, y, r: losses.huber_loss(z, y, reduction=r, delta=0.7),
+    "binary_cross_entropy_with_logits": (
+        lambda z, y, r: losses.binary_cross_entropy_with_logits(z, y.sigmoid(), reduction=r)
+    ),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", sorted(TEXTBOOK_GRADIENTS))
+def test_textbook_backward_passes_gradcheck_for_input_and_target(name, reduction):
+    prediction = _tensor(0, (4, 3), torch.float64, -3, 3)
+    target = _tensor(1, (4, 3), torch.float64, -3, 3)
+    loss_fn = TEXTBOOK_GRADIENTS[name]
+    assert torch.autograd.gradcheck(lambda z, y: loss_fn(z, y, reduction), (prediction, target))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("with_weight", [False, True])
+def test_softmax_minus_one_hot_backward_passes_gradcheck(reduction, with_weight):
+    logits = _tensor(0, (5, 4, 2), torch.float64, -3, 3)
+    target = torch.tensor([[0, 3], [2, -100], [1, 1], [3, 0], [-100, 2]])
+    weight = _tensor(1, (4,), torch.float64, 0.1, 2.0, False) if with_weight else None
+    assert torch.autograd.gradcheck(
+        lambda z: losses.cross_entropy(z, target, weight=weight, reduction=reduction), (logits,)
+    )
+
+
+@pytest.mark.parametrize(
+    "loss_fn",
+    [
+        lambda z: losses.mse_loss(z, torch.zeros(3, dtype=z.dtype)),
+        lambda z: losses.huber_loss(z, torch.zeros(3, dtype=z.dtype)),
+        lambda z: losses.binary_cross_entropy_with_logits(z, torch.ones(3, dtype=z.dtype)),
+        lambda z: losses.cross_entropy(z.reshape(1, 3), torch.tensor([1])),
+    ],
+    ids=["mse", "huber", "bce_with_logits", "cross_entropy"],
+)
+def test_a_second_derivative_raises_instead_of_being_wrong(loss_fn):
+    logits = torch.tensor([0.5, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="differentiable once"):
+        torch.autograd.grad(loss_fn(logits), logits, create_graph=True)
+    (gradient,) = torch.autograd.grad(loss_fn(logits), logits)  # first derivatives still work
+    assert torch.isfinite(gradient).all()
