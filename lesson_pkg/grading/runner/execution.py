@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from lesson_pkg.grading.runner.outcome import ErrorKind
 
@@ -21,32 +22,35 @@ FORBIDDEN_CALL_MESSAGE = (
     "{name} is the built-in this exercise asks you to write: implement it yourself"
 )
 
-# The torch built-ins each exercise function must not call, as (module, attribute) pairs:
-# the public function and the C binding it calls, so that a saved reference fails too.
-FORBIDDEN_BUILTINS: dict[str, list[tuple[Any, str]]] = {
-    "mse_loss": [(F, "mse_loss"), (torch._C._nn, "mse_loss")],
-    "mae_loss": [(F, "l1_loss"), (torch._C._nn, "l1_loss")],
-    "binary_cross_entropy": [
-        (F, "binary_cross_entropy"),
-        (torch._C._nn, "binary_cross_entropy"),
-        (F, "binary_cross_entropy_with_logits"),
-        (torch, "binary_cross_entropy_with_logits"),
-    ],
-    "cross_entropy": [
-        (F, "cross_entropy"),
-        (torch._C._nn, "cross_entropy_loss"),
-        (F, "nll_loss"),
-        (torch._C._nn, "nll_loss"),
-        (torch._C._nn, "nll_loss_nd"),
-        (torch._C._nn, "nll_loss2d"),
-    ],
-    "hinge_loss": [
-        (F, "hinge_embedding_loss"),
-        (torch, "hinge_embedding_loss"),
-        (F, "multi_margin_loss"),
-        (torch._C._nn, "multi_margin_loss"),
-    ],
+# The torch built-ins each exercise function must not call, by name. Each name is blocked
+# wherever torch exposes it (the functional API, torch, the C bindings, torch.ops.aten),
+# and the ones with kernels of their own at the dispatcher too, so that neither an alias
+# nor a reference saved at import reaches them.
+FORBIDDEN_BUILTINS: dict[str, tuple[str, ...]] = {
+    "mse_loss": ("mse_loss",),
+    "mae_loss": ("l1_loss",),
+    "binary_cross_entropy": ("binary_cross_entropy", "binary_cross_entropy_with_logits"),
+    "binary_cross_entropy_with_logits": (
+        "binary_cross_entropy_with_logits",
+        "binary_cross_entropy",
+    ),
+    "cross_entropy": (
+        "cross_entropy",
+        "cross_entropy_loss",
+        "nll_loss",
+        "nll_loss_nd",
+        "nll_loss2d",
+        "nll_loss_forward",
+        "nll_loss2d_forward",
+    ),
+    "hinge_loss": ("hinge_embedding_loss", "multi_margin_loss", "soft_margin_loss"),
 }
+EVERY_FORBIDDEN = tuple(sorted({name for names in FORBIDDEN_BUILTINS.values() for name in names}))
+
+
+def _owners() -> tuple[Any, ...]:
+    # torch._C._VariableFunctions is read-only: the dispatcher-level block covers it
+    return (F, torch, torch._C._nn, torch.ops.aten)
 
 
 class ForbiddenCall(RuntimeError):
@@ -60,16 +64,37 @@ def _blocker(name: str) -> Callable[..., Any]:
     return blocked
 
 
+class _DispatchBlocker(TorchDispatchMode):
+    """Refuses the forbidden aten operators, however they were reached."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.names = frozenset(names)
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func.overloadpacket.__name__
+        if name in self.names:
+            raise ForbiddenCall(FORBIDDEN_CALL_MESSAGE.format(name=f"torch.ops.aten.{name}"))
+        return func(*args, **(kwargs or {}))
+
+
 @contextlib.contextmanager
-def builtins_blocked(function: str) -> Iterator[None]:
-    """While inside, the torch built-ins that ``function`` must not call raise ForbiddenCall."""
+def builtins_blocked(names: tuple[str, ...]) -> Iterator[None]:
+    """While inside, the torch built-ins ``names`` raise ForbiddenCall wherever called."""
     saved = [
-        (owner, name, getattr(owner, name)) for owner, name in FORBIDDEN_BUILTINS.get(function, [])
+        (owner, name, getattr(owner, name))
+        for owner in _owners()
+        for name in names
+        if hasattr(owner, name)
     ]
     try:
         for owner, name, _ in saved:
             setattr(owner, name, _blocker(f"{getattr(owner, '__name__', 'torch')}.{name}"))
-        yield
+        if names:
+            with _DispatchBlocker(names):
+                yield
+        else:
+            yield
     finally:
         for owner, name, original in saved:
             setattr(owner, name, original)
@@ -93,7 +118,7 @@ def call_function(
     inputs = _plain(args)
     for index in grad_args:
         inputs[index].requires_grad_(True)
-    with builtins_blocked(name):
+    with builtins_blocked(FORBIDDEN_BUILTINS.get(name, ())):
         result = function(*inputs, **kwargs)
         grads = _gradients(result, inputs, grad_args, cotangent) if grad_args else []
     return {

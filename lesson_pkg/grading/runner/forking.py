@@ -32,6 +32,7 @@ from pathlib import Path
 
 from lesson_pkg.grading.runner import worker
 
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 PR_SET_CHILD_SUBREAPER = 36
@@ -174,12 +175,15 @@ class Host:
 
     @staticmethod
     def _enter_pid_namespace() -> None:
-        """Continue as PID 1 of a new PID namespace (in a new user namespace unless root)."""
+        """Continue as PID 1 of new PID and IPC namespaces (a user namespace too unless root).
+
+        Shared memory the worker makes dies with it.
+        """
         if os.geteuid() == 0:
-            _unshare(CLONE_NEWPID)
+            _unshare(CLONE_NEWPID | CLONE_NEWIPC)
         else:
             uid, gid = os.geteuid(), os.getegid()
-            _unshare(CLONE_NEWUSER | CLONE_NEWPID)
+            _unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC)
             Path("/proc/self/setgroups").write_text("deny")
             Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
             Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+FENCE = "`" * 3  # a Markdown code fence
+
 
 class ErrorKind(StrEnum):
     """Why a call of a submitted function gave no result the grader can compare."""
@@ -39,5 +41,11 @@ class Outcome:
 
     @classmethod
     def failure(cls, kind: ErrorKind, message: str) -> Outcome:
-        """An outcome with no result, its kind and a one-line message."""
-        return cls(ok=False, error_kind=kind, error=message[:500])
+        """An outcome with no result, its kind and a one-line message.
+
+        The message may come from student code: newlines are flattened and code fences
+        broken, so that it cannot add lines to the report's table or close its Markdown
+        code block.
+        """
+        one_line = " ".join(str(message).split()).replace(FENCE, "` ` `")
+        return cls(ok=False, error_kind=kind, error=one_line[:500])

@@ -22,6 +22,7 @@ from lesson_pkg.grading.runner.outcome import FATAL_KINDS, ErrorKind, Outcome
 
 MEMORY_BYTES = 1024**3
 CALL_SECONDS = 10.0
+TOTAL_SECONDS = 120.0  # all the calls of one submission together
 FATAL_FAILURES_PER_FUNCTION = 2
 MAX_SOURCE_BYTES = 1 << 20
 
@@ -35,8 +36,11 @@ class Session:
         sources: dict[str, str],
         call_seconds: float = CALL_SECONDS,
         memory_bytes: int = MEMORY_BYTES,
+        total_seconds: float = TOTAL_SECONDS,
     ) -> None:
         self.host = host
+        self.total_seconds = total_seconds
+        self._spent = 0.0
         self.sources = sources
         self.call_seconds = call_seconds
         self.memory_bytes = memory_bytes
@@ -111,12 +115,14 @@ class Session:
             self._start_worker()
         assert self._pipes is not None
         message = {**message, "id": secrets.token_hex(8)}
+        started = time.monotonic()
         try:
             os.write(self._pipes[0], protocol.dumps(message))
         except BrokenPipeError:
             reply: Any = ErrorKind.DIED
         else:
             reply = self._read_reply(self.call_seconds)
+        self._spent += time.monotonic() - started
         if isinstance(reply, dict) and reply.get("id") == message["id"]:
             return reply
         self.close()  # hung, dead or lying: start afresh next time
@@ -150,6 +156,12 @@ class Session:
         import_error = self._ensure_imported(file)
         if import_error:
             return Outcome.failure(ErrorKind.IMPORT, import_error)
+        if self._spent > self.total_seconds:  # slow on purpose must not hold a grader
+            return Outcome.failure(
+                ErrorKind.SKIPPED,
+                f"not run: your functions have already taken {self._spent:.0f} s in all, "
+                f"more than the {self.total_seconds:g} s a whole submission may take",
+            )
         fatal = self._fatal.setdefault(message["function"], [])
         if len(fatal) >= FATAL_FAILURES_PER_FUNCTION:  # do not restart the worker forever
             return Outcome.failure(

@@ -37,6 +37,8 @@ BLOCKED_MODULES = (
     "torchmetrics",
 )
 
+MAX_FILE_BYTES = 64 * 1024**2
+
 
 def block_references() -> None:
     """Make the reference implementations unimportable in this process."""
@@ -45,11 +47,15 @@ def block_references() -> None:
 
 
 def limit_resources(memory_bytes: int) -> None:
-    """Cap the address space at what is used now plus ``memory_bytes``; no core files."""
+    """Cap the address space at what is used now plus ``memory_bytes``.
+
+    No core files either, and no file larger than ``MAX_FILE_BYTES``.
+    """
     with open("/proc/self/status") as status:
         used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
     resource.setrlimit(resource.RLIMIT_AS, (used + memory_bytes, used + memory_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
 
 
 def write_sources(sources: dict[str, str]) -> Path:
@@ -67,7 +73,8 @@ def _import(directory: Path, file: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"submission_{file}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    with execution.builtins_blocked(execution.EVERY_FORBIDDEN):  # no reference saved now
+        spec.loader.exec_module(module)
     return module
 
 
