@@ -71,7 +71,11 @@ def lab(tmp_path_factory):
         )
     try:
         deadline = time.monotonic() + 180
-        while not re.search(rf"http://127\.0\.0\.1:{port}/lab", log_path.read_text()):
+        # the first lesson's URL, which `lesson lab` prints once the server listens
+        first_lesson = (
+            rf"The first lesson: http://127\.0\.0\.1:{port}/lab/tree/notebooks/00_start_here"
+        )
+        while not re.search(first_lesson, log_path.read_text()):
             assert server.poll() is None, f"make lab exited:\n{log_path.read_text()[-2000:]}"
             assert time.monotonic() < deadline, "make lab printed no URL in 180 s"
             time.sleep(0.2)
