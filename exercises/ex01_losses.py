@@ -32,6 +32,8 @@ def mae_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
 
     ``loss_i = |input_i - target_i|``, then reduced as in :func:`mse_loss`.
 
+    Shapes: ``input`` and ``target`` have the same shape, any shape (a 0-d tensor too).
+
     Example: ``mae_loss(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))`` is
     ``tensor(1.)``.
     """
@@ -120,7 +122,8 @@ def hinge_loss(
 
     ``loss_i = max(0, margin - y_i * s_i)``, then reduced.
 
-    Shapes: ``input`` (scores) and ``target`` (labels -1 or +1) have the same shape.
+    Shapes: ``input`` (scores) and ``target`` (labels -1 or +1) have the same shape, any
+    shape (a 0-d tensor too).
 
     Example: ``hinge_loss(torch.tensor([2.0, 0.5, -1.0]), torch.tensor([1.0, 1.0, 1.0]),
     reduction="none")`` is ``tensor([0.0000, 0.5000, 2.0000])``.

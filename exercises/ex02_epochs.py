@@ -25,8 +25,9 @@ def steps_per_epoch(n_samples: int, batch_size: int, drop_last: bool = False) ->
 def train_one_epoch(model, loader, loss_fn, optimizer) -> float:
     """Train ``model`` for one pass over ``loader``; return the epoch's mean training loss.
 
-    For every batch ``(inputs, targets)``, the five steps: zero the gradients, forward,
-    loss, backward, optimizer step. The returned mean is per sample: weight each batch's
+    First ``model.train()`` (training mode: dropout on). Then, for every batch
+    ``(inputs, targets)``, the five steps: zero the gradients, forward, loss, backward,
+    optimizer step. The returned mean is per sample: weight each batch's
     loss by its size, so that a short last batch counts less
     (``sum(loss_b * size_b) / sum(size_b)``).
 
@@ -37,6 +38,9 @@ def train_one_epoch(model, loader, loss_fn, optimizer) -> float:
 
 def fit(model, train_loader, loss_fn, optimizer, epochs: int) -> list[float]:
     """Train for ``epochs`` epochs and return the list of per-epoch mean training losses.
+
+    The result is a plain list of ``epochs`` Python floats. Keep training the same model
+    with the same optimizer from epoch to epoch (reset neither).
 
     Hint: one call of :func:`train_one_epoch` per epoch.
     """

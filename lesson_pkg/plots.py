@@ -151,7 +151,9 @@ def _summary(ax: Axes) -> str:
 
 
 def _number(value: float | torch.Tensor) -> str:
-    """A value as a reader says it: 0.63, 12.35, 0.0034, 1.2e+28, inf."""
+    """A value as a reader says it: 0.63, 12.35, 0.0034, 1.2e+28, inf (a count: 44)."""
+    if isinstance(value, int):
+        return str(value)
     value = float(value)
     if not math.isfinite(value) or value == 0:
         return f"{value:g}"
@@ -160,6 +162,8 @@ def _number(value: float | torch.Tensor) -> str:
 
 def _trend(values: Sequence[float], epochs: Sequence[float], lower_is_better: bool) -> str:
     """How a per-epoch series moves: "falls from 0.70 to its lowest, 0.29 at epoch 16, ..."."""
+    if all(float(value).is_integer() for value in values):  # counts read as counts: 44
+        values = [int(value) for value in values]
     first, last = values[0], values[-1]
     if len(values) == 1:
         return f"is {_number(first)} after epoch {epochs[0]}"
@@ -645,10 +649,17 @@ def _confusion_text(values: np.ndarray, names: Sequence[str]) -> str:
     true, predicted = (
         int(index) for index in np.unravel_index(np.argmax(mistakes), mistakes.shape)
     )
-    text += (
-        f" The most frequent mistake is true class {names[true]} predicted as "
-        f"{names[predicted]} ({_times(int(mistakes[true, predicted]))})."
-    )
+    if mistakes.max() == 1:
+        errors = int(mistakes.sum())
+        text += (
+            f" The {errors} errors fall in {errors} different cells, one each: no pair of "
+            "classes is confused more than once."
+        )
+    else:
+        text += (
+            f" The most frequent mistake is true class {names[true]} predicted as "
+            f"{names[predicted]} ({_times(int(mistakes[true, predicted]))})."
+        )
     never = [names[index] for index in range(len(names)) if values[:, index].sum() == 0]
     if never:
         text += f" Never predicted: class {', '.join(never)}."
