@@ -5,17 +5,38 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from lesson_pkg.grading.core.cases import FILE_OF
 from lesson_pkg.grading.core.mistakes import Mistake
+from lesson_pkg.grading.runner import isolation
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "grader_fixtures"
+
+# The isolations this machine offers, as environments for the command line: bubblewrap's
+# namespaces, and (as root) the unprivileged user alone, with bubblewrap turned off.
+MODES = [
+    pytest.param(
+        {},
+        marks=pytest.mark.skipif(
+            not isolation.bubblewrap_works(), reason="bubblewrap cannot create namespaces here"
+        ),
+        id="namespaces",
+    ),
+    pytest.param(
+        {"LESSON_PKG_BWRAP": ""},
+        marks=pytest.mark.skipif(os.geteuid() != 0, reason="the user path needs a root grader"),
+        id="user",
+    ),
+]
 
 
 def _replace_function(source: str, name: str, replacement: str) -> str:

@@ -6,27 +6,8 @@ to the solutions, results that are subclasses of int or numpy scalars or dicts, 
 exception whose message is huge, and one whose ``str()`` itself raises.
 """
 
-import os
-
 import pytest
-from submissions import ROOT, grade, scores_by_function, write_submission
-
-from lesson_pkg.grading.runner import isolation
-
-MODES = [
-    pytest.param(
-        {},
-        marks=pytest.mark.skipif(
-            not isolation.bubblewrap_works(), reason="bubblewrap cannot create namespaces here"
-        ),
-        id="namespaces",
-    ),
-    pytest.param(
-        {"LESSON_PKG_BWRAP": ""},
-        marks=pytest.mark.skipif(os.geteuid() != 0, reason="the user path needs a root grader"),
-        id="user",
-    ),
-]
+from submissions import MODES, ROOT, grade, scores_by_function, write_submission
 
 LIARS = {
     "steps_per_epoch": """

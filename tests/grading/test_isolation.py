@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from submissions import ROOT, grade, scores_by_function, write_submission
+from submissions import MODES, ROOT, grade, scores_by_function, write_submission
 
 from lesson_pkg.checks import check
 from lesson_pkg.grading.core.cases import CASES
@@ -26,20 +26,6 @@ from lesson_pkg.grading.runner import isolation
 TOTAL_POINTS = sum(case.points for case in CASES)
 MARKER = "forger5f2c"  # at most 15 characters: a process name
 
-MODES = [
-    pytest.param(
-        {},
-        marks=pytest.mark.skipif(
-            not isolation.bubblewrap_works(), reason="bubblewrap cannot create namespaces here"
-        ),
-        id="namespaces",
-    ),
-    pytest.param(
-        {"LESSON_PKG_BWRAP": ""},
-        marks=pytest.mark.skipif(os.geteuid() != 0, reason="the user path needs a root grader"),
-        id="user",
-    ),
-]
 
 KILL_THE_GRADER = """
 def mse_loss(input, target, reduction="mean"):
