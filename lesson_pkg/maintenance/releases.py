@@ -110,6 +110,12 @@ python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu \\
     "torch==$(sed -n 's/.*"torch==\\([^"]*\\)".*/\\1/p' /autograder/source/pyproject.toml)"
 /autograder/venv/bin/pip install --quiet /autograder/source
+# The workers' user may read only the worker's own code of the package: without
+# namespaces, the reference implementations and the grader stay root's.
+package=$(cd /tmp && /autograder/venv/bin/python -c \
+    'import lesson_pkg, os; print(os.path.dirname(lesson_pkg.__file__))')
+find "$package" -type f ! -path "$package/__init__.py" ! -path "$package/grading/__init__.py" \
+    ! -path "$package/grading/runner/*" -exec chmod go-rwx {{}} +
 # Hidden tests: readable by root (the grader) only; results: written by root only.
 if [ -d /autograder/source/hidden ]; then
     chown -R root:root /autograder/source/hidden

@@ -164,6 +164,7 @@ def test_setup_installs_only_grading_with_torchs_cpu_build_and_isolation(gradesc
     assert "[test]" not in setup and "[course]" not in setup
     assert "download.pytorch.org/whl/cpu" in setup and "bubblewrap" in setup
     assert "useradd" in setup and "chmod -R go-rwx /autograder/source/hidden" in setup
+    assert 'grading/runner/*" -exec chmod go-rwx' in setup  # the reference: root's only
     assert "Ubuntu 24.04" in setup  # the base image to choose when python3 is too old
 
 
