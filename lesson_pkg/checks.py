@@ -120,10 +120,7 @@ def check(function: Callable | str, name: str | None = None) -> CheckResult:
     lines = []
     for case in cases_for(function=exercise):
         result = grade_case(case, submission)
-        message = (
-            f"{result.problem}. Hint: {result.mistake.hint}" if result.mistake else result.problem
-        )
-        lines.append((result.passed, case.title, case.points, message))
+        lines.append((result.passed, case.title, case.points, result.message))
     return CheckResult(exercise, lines)
 
 

@@ -26,6 +26,7 @@ from lesson_pkg.grading.core.cases import (
     run_case,
 )
 from lesson_pkg.grading.core.mistakes import Mistake, mistakes_for
+from lesson_pkg.grading.core.results import with_hint
 from lesson_pkg.grading.runner.outcome import ErrorKind, Outcome
 
 RTOL, ATOL = 1e-5, 1e-6
@@ -49,7 +50,7 @@ class CaseResult:
     @property
     def message(self) -> str:
         """The problem, then the named mistake's hint: what a learner reads."""
-        return f"{self.problem}. Hint: {self.mistake.hint}" if self.mistake else self.problem
+        return with_hint(self.problem, self.mistake.hint if self.mistake else "")
 
 
 def grade_case(case: Case, submission: Submission) -> CaseResult:

@@ -18,6 +18,11 @@ from typing import Any
 NO_RESULT = "no result: the test did not finish"
 
 
+def with_hint(problem: str, hint: str) -> str:
+    """What a student reads for a failure: the problem, then the named mistake's hint."""
+    return f"{problem}. Hint: {hint}" if hint else problem
+
+
 @dataclass
 class TestResult:
     """One graded test of one exercise function."""
@@ -49,7 +54,7 @@ class TestResult:
         """What a student reads for a failure: the problem, then the named mistake."""
         if self.passed:
             return ""
-        return f"{self.problem}. Hint: {self.hint}" if self.hint else self.problem
+        return with_hint(self.problem, self.hint)
 
     def record(
         self, passed: bool, problem: str = "", mistake: str = "", hint: str = "", kind: str = ""
