@@ -551,28 +551,97 @@ def nll_loss(
     log_probs = validation.as_float_tensor(input, "input")
     class_dim = _class_dim(log_probs)
     target = _class_targets(target, log_probs, class_dim, ignore_index)
-    weight = _class_weight(weight, log_probs, class_dim)
+    weight = None if weight is None else _class_weight(weight, log_probs, class_dim)
     validation.check_reduction(reduction)
+    return _NegativeLogLikelihood.apply(log_probs, target, weight, ignore_index, reduction)
 
-    losses, sample_weight = _true_class_losses(log_probs, target, weight, ignore_index, class_dim)
+
+class _NegativeLogLikelihood(torch.autograd.Function):
+    """``-w[y_i] * log_probs[i, y_i]``, reduced, with its gradient written out.
+
+    Each element's loss reads one log-probability, that of its true class, so the gradient
+    is ``-w[y_i]`` (times what the reduction passes down) at the true class and 0 at every
+    other class: a tensor of zeros with one value scattered into each row. autograd would
+    get there through the gather, the products and the masks. It runs once: a second
+    derivative raises (see :func:`_first_derivative_only`).
+    """
+
+    @staticmethod
+    def forward(ctx, log_probs, target, weight, ignore_index, reduction):
+        ctx.class_dim, ctx.input_shape = _class_dim(log_probs), log_probs.shape
+        classes, true_log_probs, sample_weight = _true_class_terms(
+            log_probs, target, weight, ignore_index, ctx.class_dim
+        )
+        ctx.save_for_backward(classes, sample_weight)
+        return _reduce_class_losses(ctx, -(sample_weight * true_log_probs), sample_weight, reduction)
+
+    @staticmethod
+    @_first_derivative_only
+    def backward(ctx, grad_loss):
+        classes, sample_weight = ctx.saved_tensors
+        scale = _class_loss_scale(ctx, grad_loss, sample_weight)
+        grad_log_probs = sample_weight.new_zeros(ctx.input_shape).scatter_(
+            ctx.class_dim, classes.unsqueeze(ctx.class_dim), -scale.unsqueeze(ctx.class_dim)
+        )
+        return grad_log_probs, None, None, None, None
+
+
+def _ignored(target: torch.Tensor, ignore_index: int) -> torch.Tensor | None:
+    """Where ``target`` equals ``ignore_index``, or None where it never does.
+
+    The targets' range settles the usual case in one pass: the default ``ignore_index``,
+    -100, lies below every class, so no target can equal it unless one is negative.
+    """
+    if target.numel() == 0:
+        return None
+    smallest, largest = torch.aminmax(target)
+    if not smallest <= ignore_index <= largest:
+        return None
+    ignored = target == ignore_index
+    return ignored if ignored.any() else None
+
+
+def _true_class_terms(
+    log_probs: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor | None,
+    ignore_index: int,
+    class_dim: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per element: the class to index with, ``log_probs[i, y_i]`` and the weight ``w[y_i]``.
+
+    An ignored target is replaced by class 0 (any valid class would do) so that it can
+    index, and its log-probability and weight are set to 0. Without ``weight`` every
+    weight is 1.
+    """
+    ignored = _ignored(target, ignore_index)
+    classes = target if ignored is None else target.masked_fill(ignored, 0)
+    true_log_probs = log_probs.gather(class_dim, classes.unsqueeze(class_dim)).squeeze(class_dim)
+    sample_weight = torch.ones_like(true_log_probs) if weight is None else weight.take(classes)
+    if ignored is not None:
+        true_log_probs.masked_fill_(ignored, 0)
+        sample_weight.masked_fill_(ignored, 0)
+    return classes, true_log_probs, sample_weight
+
+
+def _reduce_class_losses(
+    ctx, losses: torch.Tensor, sample_weight: torch.Tensor, reduction: str
+) -> torch.Tensor:
+    """Reduce class-index losses as torch does, keeping in ``ctx`` what the backward needs.
+
+    "mean" divides by the total weight ``sum_i w[y_i]`` of the elements not ignored (the
+    number of them, without weights); when all are ignored that is 0 / 0 = NaN, as in torch.
+    """
+    ctx.reduction = reduction
+    ctx.total_weight = sample_weight.sum() if reduction == "mean" else 1.0
     if reduction == "mean":
-        return losses.sum() / sample_weight.sum()
+        return losses.sum() / ctx.total_weight
     return _reduce(losses, reduction)
 
 
-def _true_class_losses(
-    log_probs: torch.Tensor,
-    target: torch.Tensor,
-    weight: torch.Tensor,
-    ignore_index: int,
-    class_dim: int,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``-w[y_i] * log_probs[i, y_i]`` and the weight ``w[y_i]`` of each element (0 if ignored)."""
-    ignored = target == ignore_index
-    classes = target.masked_fill(ignored, 0)  # any valid class; ignored terms are zeroed
-    true_log_probs = log_probs.gather(class_dim, classes.unsqueeze(class_dim)).squeeze(class_dim)
-    sample_weight = weight[classes].masked_fill(ignored, 0)
-    return -(sample_weight * true_log_probs).masked_fill(ignored, 0), sample_weight
+def _class_loss_scale(ctx, grad_loss: torch.Tensor, sample_weight: torch.Tensor) -> torch.Tensor:
+    """What each element's gradient is multiplied by: the reduction's share times ``w[y_i]``."""
+    return _reduce_backward(grad_loss, ctx.reduction, ctx.total_weight) * sample_weight
 
 
 def cross_entropy(
@@ -629,7 +698,7 @@ def cross_entropy(
             log_softmax(logits, dim=class_dim), target, weight, reduction, label_smoothing
         )
     target = _class_targets(target, logits, class_dim, ignore_index)
-    weight = _class_weight(weight, logits, class_dim)
+    weight = None if weight is None else _class_weight(weight, logits, class_dim)
     validation.check_reduction(reduction)
     if label_smoothing == 0.0:
         return _SoftmaxCrossEntropy.apply(logits, target, weight, ignore_index, reduction)
@@ -654,29 +723,23 @@ class _SoftmaxCrossEntropy(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index, reduction):
-        class_dim = _class_dim(logits)
-        log_probs = torch.log_softmax(logits, dim=class_dim)  # our log_softmax, fused by torch
-        losses, sample_weight = _true_class_losses(
-            log_probs, target, weight, ignore_index, class_dim
+        ctx.class_dim = _class_dim(logits)
+        log_probs = torch.log_softmax(logits, dim=ctx.class_dim)  # our log_softmax, fused
+        classes, true_log_probs, sample_weight = _true_class_terms(
+            log_probs, target, weight, ignore_index, ctx.class_dim
         )
-        ctx.save_for_backward(log_probs, target, sample_weight)
-        ctx.ignore_index, ctx.reduction = ignore_index, reduction
-        if reduction == "mean":
-            ctx.total_weight = sample_weight.sum()
-            return losses.sum() / ctx.total_weight
-        return _reduce(losses, reduction)
+        ctx.save_for_backward(log_probs, classes, sample_weight)
+        return _reduce_class_losses(ctx, -(sample_weight * true_log_probs), sample_weight, reduction)
 
     @staticmethod
     @_first_derivative_only
     def backward(ctx, grad_loss):
-        log_probs, target, sample_weight = ctx.saved_tensors
-        class_dim = _class_dim(log_probs)
-        total_weight = ctx.total_weight if ctx.reduction == "mean" else 1.0
-        scale = _reduce_backward(grad_loss, ctx.reduction, total_weight) * sample_weight
-        classes = target.masked_fill(target == ctx.ignore_index, 0).unsqueeze(class_dim)
-        one_hot = torch.ones_like(classes, dtype=log_probs.dtype)  # scattered at the classes
-        softmax_minus_one_hot = log_probs.exp().scatter_add_(class_dim, classes, -one_hot)
-        return softmax_minus_one_hot.mul_(scale.unsqueeze(class_dim)), None, None, None, None
+        log_probs, classes, sample_weight = ctx.saved_tensors
+        scale = _class_loss_scale(ctx, grad_loss, sample_weight).unsqueeze(ctx.class_dim)
+        true_class = classes.unsqueeze(ctx.class_dim)
+        one_hot = torch.ones_like(true_class, dtype=log_probs.dtype)  # scattered at the classes
+        softmax_minus_one_hot = log_probs.exp().scatter_add_(ctx.class_dim, true_class, -one_hot)
+        return softmax_minus_one_hot.mul_(scale), None, None, None, None
 
 
 def _uniform_target_loss(

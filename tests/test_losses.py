@@ -445,6 +445,21 @@ def test_softmax_minus_one_hot_backward_passes_gradcheck(reduction, with_weight)
     )
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("with_weight", [False, True])
+@pytest.mark.parametrize("ignore_index", [-100, 2])
+def test_scattered_nll_backward_passes_gradcheck(reduction, with_weight, ignore_index):
+    log_probs = _tensor(0, (5, 4, 2), torch.float64, -3, 0)
+    target = torch.tensor([[0, 3], [2, ignore_index], [1, 1], [3, 0], [ignore_index, 2]])
+    weight = _tensor(1, (4,), torch.float64, 0.1, 2.0, False) if with_weight else None
+    assert torch.autograd.gradcheck(
+        lambda lp: losses.nll_loss(
+            lp, target, weight=weight, ignore_index=ignore_index, reduction=reduction
+        ),
+        (log_probs,),
+    )
+
+
 @pytest.mark.parametrize(
     "loss_fn",
     [
@@ -452,8 +467,9 @@ def test_softmax_minus_one_hot_backward_passes_gradcheck(reduction, with_weight)
         lambda z: losses.huber_loss(z, torch.zeros(3, dtype=z.dtype)),
         lambda z: losses.binary_cross_entropy_with_logits(z, torch.ones(3, dtype=z.dtype)),
         lambda z: losses.cross_entropy(z.reshape(1, 3), torch.tensor([1])),
+        lambda z: losses.nll_loss(z.reshape(1, 3), torch.tensor([1])),
     ],
-    ids=["mse", "huber", "bce_with_logits", "cross_entropy"],
+    ids=["mse", "huber", "bce_with_logits", "cross_entropy", "nll"],
 )
 def test_a_second_derivative_raises_instead_of_being_wrong(loss_fn):
     logits = torch.tensor([0.5, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
