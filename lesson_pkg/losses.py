@@ -436,7 +436,9 @@ def hinge_loss(
     validation.check_reduction(reduction)
 
     labels = target.to(input.dtype)  # exact: the values are -1 and +1
-    losses = (margin - labels * input).relu_()  # relu(x) = max(0, x), here in place
+    # margin - labels * input in one pass: addcmul(a, b, c, value=v) is a + v * b * c
+    shortfalls = torch.addcmul(input.new_tensor(margin), labels, input, value=-1)
+    losses = shortfalls.relu_()  # relu(x) = max(0, x), here in place
     return _reduce(losses, reduction)
 
 
