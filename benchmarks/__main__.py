@@ -17,6 +17,7 @@ from benchmarks import (
     bench_import,
     bench_losses,
     bench_notebooks,
+    profile_losses,
 )
 from benchmarks.report import format_table
 
@@ -36,6 +37,9 @@ def main() -> None:
         for pass_name in bench_losses.STATEMENTS:
             rows = [row for each in devices for row in bench_losses.run(each, pass_name)]
             print(format_table(f"Reference losses vs torch.nn.functional, {pass_name}", rows))
+            print()
+        for each in devices:
+            print(profile_losses.run(each))
             print()
     if args.only in (None, "fit"):
         title = (

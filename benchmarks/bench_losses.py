@@ -9,6 +9,10 @@ call after call (who goes first alternates too), on the same inputs. Each round 
 gives one ratio, the median of our call times over the median of torch's; the table
 shows the median of the per-round ratios with their interquartile range ("spread").
 Target: within 1.5x.
+
+Before timing, the memory allocator is put into the state of a process that has been
+training for a while (:func:`settle_allocator`); otherwise the same call can take 0.3 ms
+or 2 ms depending on what the process happened to allocate before.
 """
 
 from __future__ import annotations
@@ -36,6 +40,28 @@ STATEMENTS = {
     "inputs that do not require grad": ("forward",),
 }
 """The two tables (the titles ``python -m benchmarks`` prints) and the passes in each."""
+
+
+LARGEST_TEMPORARY_BYTES = 30 * 2**20
+"""Above every temporary of the cases (the largest, 65,536 x 100 float32, is 26 MB), and
+below glibc's 32 MB ceiling for the threshold :func:`settle_allocator` raises."""
+
+
+def settle_allocator(device: torch.device) -> None:
+    """Allocate and free one large block, as a training process does with its first batch.
+
+    On Linux, glibc's ``malloc`` serves a block above its "mmap threshold" (128 kB at
+    start) with fresh pages from the kernel, paid for by a page fault on first touch, and
+    raises the threshold to the size of any such block that is freed (``mallopt(3)``).
+    Until that has happened, every temporary of a few MB pays a page fault per 4 kB page
+    (about 1 ms per 4 MB on the 2-core machine this was measured on, against 0.1 ms for
+    the arithmetic), so the loss that makes the most temporaries looks far slower than it
+    runs in a training loop.
+    CUDA's caching allocator has no such state; the warm-up calls settle it.
+    """
+    if device.type == "cpu":
+        block = torch.ones(LARGEST_TEMPORARY_BYTES // 4)
+        del block
 
 
 def _cases(device: torch.device):
@@ -140,6 +166,7 @@ def _alternate(ours, theirs, device: torch.device) -> tuple[float, float, tuple[
 
 def run(device: torch.device, table: str) -> list[Row]:
     """One row per loss and pass of ``table``, a key of :data:`STATEMENTS`."""
+    settle_allocator(device)
     rows = []
     for name, ours, theirs, input, target in _cases(device):
         for pass_name in STATEMENTS[table]:

@@ -50,15 +50,17 @@ def format_table(title: str, rows: list[Row]) -> str:
     targets = {row.target_ratio for row in rows}
     verdict = f"within {targets.pop():g}x" if len(targets) == 1 else "ok"
     spread_header = f" {'spread (IQR)':>13}" if with_spread else ""
+    width = max(44, *(len(row.name) for row in rows))
     header = (
-        f"{'measurement':<44} {'ours':>10} {'peer':>10} {'ratio':>7}{spread_header} "
+        f"{'measurement':<{width}} {'ours':>10} {'peer':>10} {'ratio':>7}{spread_header} "
         f"{'target':>7}  {verdict}"
     )
     lines = [title, header, "-" * len(header)]
     for row in rows:
         spread = f" {_spread(row.spread):>13}" if with_spread else ""
         lines.append(
-            f"{row.name:<44} {_value(row.ours, row.unit):>10} {_value(row.peer, row.unit):>10} "
+            f"{row.name:<{width}} "
+            f"{_value(row.ours, row.unit):>10} {_value(row.peer, row.unit):>10} "
             f"{row.ratio:>6.2f}x{spread} {row.target_ratio:>6.2f}x  "
             f"{'yes' if row.within_target else 'NO'}"
         )
