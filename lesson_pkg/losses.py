@@ -575,7 +575,8 @@ class _NegativeLogLikelihood(torch.autograd.Function):
             log_probs, target, weight, ignore_index, ctx.class_dim
         )
         ctx.save_for_backward(classes, sample_weight)
-        return _reduce_class_losses(ctx, -(sample_weight * true_log_probs), sample_weight, reduction)
+        losses = -(sample_weight * true_log_probs)
+        return _reduce_class_losses(ctx, losses, sample_weight, reduction)
 
     @staticmethod
     @_first_derivative_only
@@ -731,7 +732,8 @@ class _SoftmaxCrossEntropy(torch.autograd.Function):
             log_probs, target, weight, ignore_index, ctx.class_dim
         )
         ctx.save_for_backward(log_probs, classes, sample_weight)
-        return _reduce_class_losses(ctx, -(sample_weight * true_log_probs), sample_weight, reduction)
+        losses = -(sample_weight * true_log_probs)
+        return _reduce_class_losses(ctx, losses, sample_weight, reduction)
 
     @staticmethod
     @_first_derivative_only
