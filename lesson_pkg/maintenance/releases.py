@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tarfile
 import zipfile
@@ -50,6 +51,8 @@ BUILD_LITTER = (
     ".ipynb_checkpoints",
     "lesson_pkg.egg-info",
 )
+# The site's table of contents for the instructors' pages, which the students' copy lacks.
+INSTRUCTOR_TOCTREE = re.compile(r"```\{toctree\}\n:caption: For instructors\n.*?```\n\n", re.S)
 GRADESCOPE_SOURCES = ("pyproject.toml", "README.md", "lesson_pkg/")
 WORKER_UID = 61000  # lesson_pkg.grading.runner.isolation.DEFAULT_WORKER_UID
 
@@ -152,10 +155,16 @@ cat "$errors" >&2
 
 
 def _course_files(course: Path, excluded: tuple[str, ...]) -> Iterator[Path]:
-    """Every file of ``course`` (relative paths), less build litter and ``excluded``."""
+    """Every file of ``course`` (relative paths), less build litter and ``excluded``.
+
+    A link to a folder (``docs/notebooks``, for the site) comes as the link itself.
+    """
     for path in sorted(course.rglob("*")):
         relative = path.relative_to(course)
-        if not path.is_file() or any(part in BUILD_LITTER for part in relative.parts):
+        is_folder_link = path.is_symlink() and path.is_dir()
+        if not (path.is_file() or is_folder_link):
+            continue
+        if any(part in BUILD_LITTER for part in relative.parts):
             continue
         posix = relative.as_posix()
         if any(posix == item or posix.startswith(item + "/") for item in excluded):
@@ -181,9 +190,18 @@ def build_student_release(course: Path, out: Path) -> Path:
         shutil.rmtree(out)
     for relative in _course_files(course, STUDENT_EXCLUDED):
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(course / relative, out / relative)
+        shutil.copy2(course / relative, out / relative, follow_symlinks=False)
     (out / "README.md").write_text(STUDENT_README)
+    _drop_instructor_pages(out / "docs" / "index.md")
     return out
+
+
+def _drop_instructor_pages(index: Path) -> None:
+    """Take the instructors' pages out of the site's contents, so that ``make html`` builds."""
+    text = index.read_text()
+    if not INSTRUCTOR_TOCTREE.search(text):
+        raise RuntimeError(f"{index} has no 'For instructors' table of contents to take out")
+    index.write_text(INSTRUCTOR_TOCTREE.sub("", text))
 
 
 def release_solutions(course: Path, out: Path) -> Path:

@@ -61,6 +61,21 @@ def test_the_student_release_has_no_solution_code(tmp_path):
     assert not (out / "docs" / "instructor-guide.md").exists()
 
 
+def test_the_student_release_builds_its_site_without_the_instructors_pages(tmp_path):
+    out = releases.build_student_release(ROOT, tmp_path / "student")
+    site = tmp_path / "html"
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", "docs", str(site)],
+        cwd=out,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    lessons = sorted(path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(path.stem for path in (site / "notebooks").glob("*.html")) == lessons
+    assert not (site / "instructor-guide.html").exists() and not (site / "design.html").exists()
+
+
 def test_solutions_are_released_on_their_own_after_the_deadline(tmp_path):
     out = releases.release_solutions(ROOT, tmp_path / "solutions")
     assert sorted(path.name for path in out.glob("*.py")) == sorted(
