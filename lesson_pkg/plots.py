@@ -742,7 +742,10 @@ def _diverged_at(history: History) -> tuple[int, int] | None:
 
 
 def plot_learning_rate_regimes(
-    histories: Mapping[str, History], column: str = "train_loss", figure: Figure | None = None
+    histories: Mapping[str, History],
+    column: str = "train_loss",
+    figure: Figure | None = None,
+    title: str | None = None,
 ) -> list[Axes]:
     """One panel per run, side by side, each on its own scale: for learning-rate regimes.
 
@@ -750,14 +753,15 @@ def plot_learning_rate_regimes(
     A run that diverged is drawn on a log scale, with a cross where its loss became
     infinite, and so is a run whose values span more than a factor of 1000; the panels
     share no scale, so a diverging run cannot flatten the others. ``figure``: an empty
-    figure to draw on (a new one otherwise). Returns the axes, left to right.
+    figure to draw on (a new one otherwise); ``title``: the figure's point, drawn above
+    the panels and quoted in the alt text. Returns the axes, left to right.
 
     Examples
     --------
     >>> from lesson_pkg.history import History
     >>> run = History(rows=[{"epoch": 1, "train_loss": 1.0}, {"epoch": 2, "train_loss": 0.5}])
-    >>> axes = plot_learning_rate_regimes({"lr = 0.1": run})
-    >>> alt_text(axes[0].figure).startswith("1 panel")
+    >>> axes = plot_learning_rate_regimes({"lr = 0.1": run}, title="0.1 settles")
+    >>> alt_text(axes[0].figure).startswith("1 panel of training loss per epoch, titled")
     True
     >>> plt.close(axes[0].figure)
     """
@@ -803,10 +807,14 @@ def plot_learning_rate_regimes(
         _epoch_axis(ax)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(_column_name(column))
+    if title:
+        fig.suptitle(title)
     describe(
         fig,
         f"{len(histories)} panel{'s' if len(histories) > 1 else ''} of {_column_name(column)} "
-        f"per epoch, one per run, each on its own scale: {'; '.join(parts)}.",
+        "per epoch"
+        + (f", titled '{title}'" if title else "")
+        + f", one per run, each on its own scale: {'; '.join(parts)}.",
     )
     return axes
 

@@ -56,12 +56,15 @@ def _runs_figure(runs: dict[str, History]) -> Figure:
 
 
 def learning_rate_explorer(
-    epochs: int = 20, static_rates: tuple[float, ...] = STATIC_LEARNING_RATES
+    epochs: int = 20,
+    static_rates: tuple[float, ...] = STATIC_LEARNING_RATES,
+    static_title: str | None = None,
 ) -> None:
     """Sliders for the learning rate and the number of epochs, redrawing the loss curve.
 
     Static views show instead one panel per rate of ``static_rates`` (by default too
-    small, right and too large), each on its own scale.
+    small, right and too large), each on its own scale, under ``static_title`` (the
+    point those panels make).
     """
     import ipywidgets as widgets
     from IPython.display import display
@@ -90,7 +93,9 @@ def learning_rate_explorer(
     explorer = widgets.VBox([rate, length, picture])
     static = Figure(figsize=(3.2 * len(static_rates), 3.4), layout="constrained")
     plots.plot_learning_rate_regimes(
-        {f"lr = {lr:g}": _line_run(lr, epochs) for lr in static_rates}, figure=static
+        {f"lr = {lr:g}": _line_run(lr, epochs) for lr in static_rates},
+        figure=static,
+        title=static_title,
     )
     display(
         {
