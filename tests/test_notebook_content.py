@@ -190,13 +190,12 @@ def test_class_weighted_loss_finds_more_of_the_rare_class():
 
 
 def _printed(notebook: nbformat.NotebookNode) -> str:
-    """Everything the notebook's code cells printed, in order."""
+    """Everything the notebook's code cells printed or displayed as Markdown, in order."""
     return "".join(
-        output.get("text", "")
+        output.get("text", "") or output.get("data", {}).get("text/markdown", "")
         for cell in notebook.cells
         if cell.cell_type == "code"
         for output in cell.outputs
-        if output.output_type == "stream"
     )
 
 
@@ -216,6 +215,7 @@ QUOTED = {
         "best epoch by validation loss: 16",  # 16 + 50 = 66 in an exercise
         "epochs run: 26 of 150",  # the best epoch plus the patience
         "[32, 32, 32, 32, 32, 32, 32, 32, 32, 12]",  # "9 batches of 32 and one of 12"
+        "suggested lr about 0.25 to 2.53",  # the shaded range holding section 2's 0.5
     ],
     "03": [
         "epoch  16: val loss 0.292 (from wrong answers 0.210)  accuracy 0.875  wrong 25, "
@@ -223,6 +223,9 @@ QUOTED = {
         "accuracy 0.885  wrong 23, confidently 15",
         "accuracy 0.850  wrong 30, confidently 19, mean loss per wrong answer 12.7",
         "training samples per class: [946, 54]   class weights: [0.529, 9.259]",
+        "epoch 150: val loss 1.935 (from wrong answers 1.905)",  # "1.905 of 1.935"
+        "accuracy: 0.061 to 0.142   mean 0.108",  # ten untrained layers around 1/10
+        "two most predicted classes: 210 to 329 of 360",
     ],
     "04": [
         "one epoch: 34 steps, 33 batches of 32 and one of 22",
@@ -230,6 +233,7 @@ QUOTED = {
         "epoch 9/40  train_loss 0.0741  train_accuracy 0.9833  val_loss 0.1343",  # patience=1
         "best epoch by validation loss: 14",
         "in all: 1797 images",
+        "| best epoch | 14 (steps 443-476) |",  # exercise: 14 x 34 = 476 updates
     ],
 }
 
