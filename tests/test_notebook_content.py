@@ -243,3 +243,15 @@ def test_values_the_prose_quotes_are_the_printed_ones(prefix):
     printed = _printed(_notebook(prefix))
     for quoted in QUOTED[prefix]:
         assert quoted in printed, f"notebook {prefix} quotes {quoted!r}, which it no longer prints"
+
+
+def test_learning_rate_explorer_static_view_states_its_point():
+    """The explorer's static view (what nbval and the site show) carries a title."""
+    cell = next(
+        cell
+        for cell in _notebook("02").cells
+        if cell.cell_type == "code" and "learning_rate_explorer(" in cell.source
+    )
+    (output,) = [output for output in cell.outputs if "image/png" in output.get("data", {})]
+    alt = output["metadata"]["image/png"]["alt"]
+    assert re.search(r"titled '.+between 0\.7 and 0\.8.+'", alt), alt
