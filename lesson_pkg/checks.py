@@ -164,6 +164,17 @@ def environment_report(extras: tuple[str, ...] = ("course",)) -> str:
     device = "cuda (" + torch.cuda.get_device_name(0) + ")" if torch.cuda.is_available() else "cpu"
     rows += [
         f"python {platform.python_version()}, training device: {device}",
-        "all packages OK" if failures == 0 else f"{failures} package(s) FAIL: run `make lab` again",
+        "all packages OK" if failures == 0 else _reinstall_advice(failures),
     ]
     return "\n".join(rows)
+
+
+def _reinstall_advice(failures: int) -> str:
+    """What to do when packages are missing or at the wrong version.
+
+    Not ``make lab``: it skips an install it has already done, so it would not fix them.
+    """
+    return (
+        f"{failures} package(s) FAIL: in a terminal in the course folder run "
+        '.venv/bin/pip install -e ".[course]", then restart the kernel and run this again'
+    )

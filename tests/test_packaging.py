@@ -102,3 +102,15 @@ def test_submodules_load_on_first_attribute_access():
     code = "import lesson_pkg; print(lesson_pkg.losses.mse_loss([3.0], [2.0]).item())"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "1.0", result.stderr
+
+
+def test_the_environment_report_flags_a_wrong_version_and_says_how_to_reinstall(monkeypatch):
+    import numpy
+
+    from lesson_pkg import checks
+
+    pins = [("torch", "0.0.1"), ("numpy", numpy.__version__)]
+    monkeypatch.setattr(checks, "_pins", lambda extras: pins)
+    rows = checks.environment_report().splitlines()
+    assert [row.split()[-1] for row in rows[1:3]] == ["FAIL", "OK"]
+    assert rows[-1].startswith("1 package(s) FAIL") and 'pip install -e ".[course]"' in rows[-1]
