@@ -509,6 +509,25 @@ def _class_weight(weight: ArrayLike | None, input: torch.Tensor, class_dim: int)
     return weight
 
 
+def _class_index_weight(
+    weight: ArrayLike | None, input: torch.Tensor, class_dim: int
+) -> torch.Tensor | None:
+    """Validate the per-class weight of a loss on class indices, which gets no gradient.
+
+    As in torch, the loss is not differentiable with respect to ``weight``: a weight that
+    requires grad is an error, not a gradient silently left out.
+    """
+    if weight is None:
+        return None
+    weight = _class_weight(weight, input, class_dim)
+    if weight.requires_grad and torch.is_grad_enabled():
+        raise ValueError(
+            "weight requires grad, but the loss on class indices gives it no gradient "
+            "(as in torch); pass weight.detach()"
+        )
+    return weight
+
+
 def _along_class_dim(weight: torch.Tensor, class_dim: int, ndim: int) -> torch.Tensor:
     """Reshape a (C,) weight so that it broadcasts along the class dimension of the input."""
     shape = [1] * ndim
@@ -553,7 +572,7 @@ def nll_loss(
     log_probs = validation.as_float_tensor(input, "input")
     class_dim = _class_dim(log_probs)
     target = _class_targets(target, log_probs, class_dim, ignore_index)
-    weight = None if weight is None else _class_weight(weight, log_probs, class_dim)
+    weight = _class_index_weight(weight, log_probs, class_dim)
     validation.check_reduction(reduction)
     return _NegativeLogLikelihood.apply(log_probs, target, weight, ignore_index, reduction)
 
@@ -701,7 +720,7 @@ def cross_entropy(
             log_softmax(logits, dim=class_dim), target, weight, reduction, label_smoothing
         )
     target = _class_targets(target, logits, class_dim, ignore_index)
-    weight = None if weight is None else _class_weight(weight, logits, class_dim)
+    weight = _class_index_weight(weight, logits, class_dim)
     validation.check_reduction(reduction)
     if label_smoothing == 0.0:
         return _SoftmaxCrossEntropy.apply(logits, target, weight, ignore_index, reduction)

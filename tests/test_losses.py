@@ -314,6 +314,18 @@ def _assert_nan_like_torch(ours, expected):
     assert torch.isnan(expected) and torch.isnan(ours)
 
 
+@pytest.mark.parametrize("loss_fn", [losses.nll_loss, losses.cross_entropy])
+def test_a_class_weight_that_requires_grad_is_an_error_as_in_torch(loss_fn):
+    log_probs = torch.log_softmax(torch.randn(4, 3), dim=1)
+    target, weight = torch.tensor([0, 1, 2, 0]), torch.rand(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'weight'"):
+        F.nll_loss(log_probs, target, weight=weight)
+    with pytest.raises(ValueError, match=r"weight requires grad.*weight\.detach"):
+        loss_fn(log_probs, target, weight=weight)
+    detached = loss_fn(log_probs, target, weight=weight.detach())
+    torch.testing.assert_close(detached, F.nll_loss(log_probs, target, weight=weight.detach()))
+
+
 def test_all_ignored_mean_is_nan_as_in_torch():
     logits = torch.randn(2, 3)
     target = torch.tensor([-100, -100])
