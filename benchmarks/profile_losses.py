@@ -1,4 +1,4 @@
-"""What each loss spends its time on: its operations, memory written, memory kept, checks.
+"""What each loss spends its time on: its operations, the memory it allocates and keeps.
 
 For each loss of :mod:`benchmarks.bench_losses`, ours beside its ``torch.nn.functional``
 twin on the same large inputs, from ``torch.profiler`` and autograd's saved-tensor hooks:
@@ -57,14 +57,18 @@ def _allocated_bytes(record: profile) -> float:
     return allocated / PROFILED_CALLS
 
 
-def _top_operations(record: profile, count: int = 4) -> str:
-    """The operations that take most of the time, with their share of it."""
+def _top_operations(record: profile, device: torch.device, count: int = 4) -> str:
+    """The operations that take most of the time (on ``device``), with their share of it."""
     averages = [event for event in record.key_averages() if event.key.startswith("aten::")]
-    total = sum(event.self_cpu_time_total for event in averages) or 1.0
-    heaviest = sorted(averages, key=lambda event: -event.self_cpu_time_total)[:count]
+
+    def self_time(event) -> float:
+        on_gpu = device.type == "cuda"
+        return event.self_device_time_total if on_gpu else event.self_cpu_time_total
+
+    total = sum(self_time(event) for event in averages) or 1.0
+    heaviest = sorted(averages, key=self_time, reverse=True)[:count]
     return ", ".join(
-        f"{event.key.removeprefix('aten::')} {event.self_cpu_time_total / total:.0%}"
-        for event in heaviest
+        f"{event.key.removeprefix('aten::')} {self_time(event) / total:.0%}" for event in heaviest
     )
 
 
@@ -143,6 +147,6 @@ def run(device: torch.device) -> str:
         lines.append(
             f"{name:<34} {f'{allocated[0]:.0f}/{allocated[1]:.0f}':>15} "
             f"{f'{kept[0]:.0f}/{kept[1]:.0f}':>11} {checks:>7}  "
-            f"{_top_operations(_profile(ours, input, target))}"
+            f"{_top_operations(_profile(ours, input, target), device)}"
         )
     return "\n".join(lines)
