@@ -319,6 +319,27 @@ def test_a_wrong_shape_is_explained_not_a_raw_torch_error():
     assert "the reduction is ignored" in str(result)
 
 
+def mse_that_changes_its_input(input, target, reduction="mean"):
+    errors = (input - target) ** 2
+    result = {"mean": errors.mean(), "sum": errors.sum(), "none": errors}[reduction]
+    input.data.add_(1.0)  # the right result, but the caller's tensor is changed
+    return result
+
+
+def test_a_property_check_says_the_result_comes_first_and_then_names_the_property():
+    wrong_value = check(mistakes.mse_sum_instead_of_mean, name="mse_loss")
+    messages = {line[1]: line[3] for line in wrong_value.lines}
+    assert (
+        "the inputs are checked only once the result is right, and the result is"
+        in (messages["inputs are not changed"])
+    )
+    assert "the gradient is checked only once the result is right" in messages["gradients"]
+    changes_input = check(mse_that_changes_its_input, name="mse_loss")
+    failed = {line[1]: line[3] for line in changes_input.lines if not line[0]}
+    assert list(failed) == ["inputs are not changed"]
+    assert "must not be changed in place" in failed["inputs are not changed"]
+
+
 def test_protocol_round_trips_plain_data_and_refuses_anything_else():
     message = {
         "value": torch.arange(6.0).reshape(2, 3),

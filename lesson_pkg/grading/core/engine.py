@@ -73,6 +73,14 @@ def _error_message(outcome: Outcome, call: Call) -> str:
     return f"on {describe_call(call)}: {message}"
 
 
+PROPERTY_CHECKED = {
+    Check.GRADIENT: "the gradient is checked",
+    Check.UNCHANGED: "the inputs are checked",
+}
+"""The checks of a property beyond the value, which a wrong value fails first; the
+message says so, lest a learner read "inputs are not changed: FAIL" as a mutation."""
+
+
 def _compare_outcome(
     case: Case, expected: dict[str, Any], got: dict[str, Any], call: Call
 ) -> str | None:
@@ -85,7 +93,9 @@ def _compare_outcome(
     if case.check is Check.SCENARIO_WEIGHTS:
         return compare(expected["weights"], got.get("weights"), "the model's weights")
     problem = compare(expected["value"], got.get("value"), "the result")
-    if problem or case.check not in (Check.GRADIENT, Check.UNCHANGED):
+    if problem and case.check in PROPERTY_CHECKED:
+        return f"{PROPERTY_CHECKED[case.check]} only once the result is right, and {problem}"
+    if problem or case.check not in PROPERTY_CHECKED:
         return problem
     if case.check is Check.GRADIENT:
         if got.get("grads") is None:
