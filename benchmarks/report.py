@@ -50,7 +50,7 @@ def format_table(title: str, rows: list[Row]) -> str:
     targets = {row.target_ratio for row in rows}
     verdict = f"within {targets.pop():g}x" if len(targets) == 1 else "ok"
     spread_header = f" {'spread (IQR)':>13}" if with_spread else ""
-    width = max(44, *(len(row.name) for row in rows))
+    width = max([44, *(len(row.name) for row in rows)])
     header = (
         f"{'measurement':<{width}} {'ours':>10} {'peer':>10} {'ratio':>7}{spread_header} "
         f"{'target':>7}  {verdict}"

@@ -1,7 +1,8 @@
 """Exercise 1: write the loss functions yourself.
 
-Each function below has the same name, arguments and result as its reference in
-``lesson_pkg.losses`` (and its twin in ``torch.nn.functional``). Build it from tensor
+Each function below has the same name as its reference in ``lesson_pkg.losses`` (and
+its twin in ``torch.nn.functional``), a subset of its arguments (the reference's extra
+options, such as ``weight``, are left out), and the same result. Build it from tensor
 operations (``+``, ``*``, ``.abs()``, ``torch.log``, ``torch.logsumexp``, ``.mean()``, ...);
 calling the built-in loss you are asked to write earns no points.
 
@@ -43,6 +44,8 @@ def mae_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
 
     Example: ``mae_loss(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))`` is
     ``tensor(1.)``.
+
+    Hint: ``.abs()`` gives ``|x|``; the reduction is the one you wrote for ``mse_loss``.
     """
     ### BEGIN SOLUTION
     absolute_errors = (input - target).abs()
@@ -167,6 +170,8 @@ def hinge_loss(
 
     Example: ``hinge_loss(torch.tensor([2.0, 0.5, -1.0]), torch.tensor([1.0, 1.0, 1.0]),
     reduction="none")`` is ``tensor([0.0000, 0.5000, 2.0000])``.
+
+    Hint: ``max(0, x)`` is ``x.clamp(min=0)``; a margin ``y * s`` beyond ``margin`` costs 0.
     """
     ### BEGIN SOLUTION
     losses = torch.clamp(margin - target * input, min=0)

@@ -33,6 +33,9 @@ def binary_accuracy(input: torch.Tensor, target: torch.Tensor, threshold: float 
 
     Example: ``binary_accuracy(torch.tensor([0.9, 0.4, 0.6]), torch.tensor([1, 0, 0]))``
     is 2/3.
+
+    Hint: ``input > threshold`` is a bool tensor; compare it with ``target.bool()``, and
+    divide the count by ``target.numel()``, which also works for a 0-d tensor.
     """
     ### BEGIN SOLUTION
     predicted = (input > threshold).long()
