@@ -492,7 +492,7 @@ def _classification_curves() -> tuple[torch.Tensor, dict[str, torch.Tensor], str
         "0-1 loss (1 - accuracy)": (margin <= 0).float(),
     }
     text = (
-        "Line chart of three classification losses against the margin y · z from -3 to 3 "
+        "Line chart of three classification losses against the margin y · s from -3 to 3 "
         "(positive: the right side): the 0-1 loss that accuracy counts is a step, 1 up to "
         "margin 0 and 0 after it, flat everywhere else, so it gives no gradient; binary "
         f"cross-entropy falls smoothly from {_number(logistic[0])} to "
@@ -506,8 +506,8 @@ def plot_loss_functions(kind: str = "regression", ax: Axes | None = None) -> Axe
     """The losses of the course drawn as functions of one prediction.
 
     ``kind="regression"``: MSE, MAE and Huber against the error ``prediction - target``.
-    ``kind="classification"``: for a label ``y`` in {-1, +1} and a score ``z``, against
-    the margin ``y * z``: the logistic (binary cross-entropy) loss, the hinge loss, and
+    ``kind="classification"``: for a label ``y`` in {-1, +1} and a score ``s``, against
+    the margin ``y * s``: the logistic (binary cross-entropy) loss, the hinge loss, and
     the 0-1 loss that accuracy counts, flat with a jump at 0.
     """
     if kind == "regression":
@@ -515,7 +515,7 @@ def plot_loss_functions(kind: str = "regression", ax: Axes | None = None) -> Axe
         xlabel = "error  e = prediction - target"
     elif kind == "classification":
         x, curves, text = _classification_curves()
-        xlabel = "margin  y · z  (positive: the right side)"
+        xlabel = "margin  y · s  (positive: the right side)"
     else:
         raise ValueError(f"kind must be 'regression' or 'classification', got {kind!r}")
     ax = _axes(ax)
@@ -823,13 +823,15 @@ def plot_optimizer_comparison(
     histories: Mapping[tuple[str, float], History],
     best: Mapping[str, float],
     column: str = "train_loss",
+    last: int = 1,
 ) -> list[Axes]:
-    """Optimizers compared fairly: the final loss per learning rate, and each at its best.
+    """Optimizers compared fairly: the end loss per learning rate, and each at its best.
 
     ``histories`` maps ``(optimizer name, learning rate)`` to a run's history; ``best``
-    maps each optimizer's name to its chosen learning rate. Left: the last epoch's
-    ``column`` against the learning rate (log scale), one line per optimizer. Right: the
-    curve of each optimizer's best run. Returns the two axes.
+    maps each optimizer's name to its chosen learning rate. Left: the mean of ``column``
+    over the ``last`` epochs against the learning rate (log scale), one line per
+    optimizer, a ring on each best rate. Right: the curve of each optimizer's best run,
+    the averaged epochs shaded when ``last > 1``. Returns the two axes.
 
     Examples
     --------
@@ -841,6 +843,10 @@ def plot_optimizer_comparison(
     >>> "its best rate 1 ends at 0.20" in alt_text(axes[0].figure)
     True
     >>> plt.close(axes[0].figure)
+    >>> axes = plot_optimizer_comparison(runs, {"SGD": 1.0}, last=2)
+    >>> "its best rate 1 ends at 0.55 (from 0.20 to 0.90)" in alt_text(axes[0].figure)
+    True
+    >>> plt.close(axes[0].figure)
     """
     if not histories:
         raise ValueError("histories is empty: give at least one {(name, lr): History}")
@@ -848,14 +854,17 @@ def plot_optimizer_comparison(
     missing = [name for name in names if (name, best.get(name)) not in histories]
     if missing:
         raise ValueError(f"best must name a learning rate that was run for {missing}")
+    validation.check_int(last, "last", minimum=1)
     fig, (sweep_ax, curve_ax) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
     parts = []
     for index, name in enumerate(names):
         style = _nth_style(index)
         rates = sorted(rate for run_name, rate in histories if run_name == name)
-        finals = [histories[name, rate].column(column)[-1] for rate in rates]
+        finals = [_tail_mean(histories[name, rate].column(column), last) for rate in rates]
         sweep_ax.plot(rates, finals, **style, label=name)
         chosen = histories[name, best[name]]
+        chosen_end = _tail_mean(chosen.column(column), last)
+        sweep_ax.plot(best[name], chosen_end, "o", ms=11, mfc="none", color=style["color"])
         epochs = _epochs(chosen)
         curve_ax.plot(
             epochs,
@@ -866,16 +875,23 @@ def plot_optimizer_comparison(
         listed = ", ".join(
             f"{_number(final)} at {rate:g}" for rate, final in zip(rates, finals, strict=True)
         )
+        window = chosen.column(column)[-last:]
+        spread = f" (from {_number(min(window))} to {_number(max(window))})" if last > 1 else ""
         parts.append(
             f"{name} ends at {listed}; its best rate {best[name]:g} "
-            f"ends at {_number(chosen.column(column)[-1])}"
+            f"ends at {_number(chosen_end)}{spread}"
         )
     name = _column_name(column)
+    end = "after the last epoch" if last == 1 else f"mean of the last {last} epochs"
+    shaded = f", the last {last} epochs shaded" if last > 1 else ""
+    if last > 1:
+        span = _epochs(histories[names[0], best[names[0]]])[-last:]
+        curve_ax.axvspan(span[0] - 0.5, span[-1] + 0.5, color="0.9", label=f"last {last} epochs")
     sweep_ax.set_xscale("log")
     sweep_ax.set_yscale("log")
     curve_ax.set_yscale("log")
     sweep_ax.set_xlabel("learning rate (log scale)")
-    sweep_ax.set_ylabel(f"{name} after the last epoch (log scale)")
+    sweep_ax.set_ylabel(f"{name}, {end}\n(log scale; a ring: the best rate)")
     sweep_ax.set_title("Each optimizer's own range of rates")
     curve_ax.set_ylabel(f"{name} (log scale)")
     curve_ax.set_title("Each at its best rate")
@@ -885,11 +901,17 @@ def plot_optimizer_comparison(
         ax.legend()
     describe(
         fig,
-        f"Two panels, both on log scales. Left: {name} after the last epoch against the "
-        f"learning rate, one line per optimizer. Right: {name} per epoch of each optimizer "
-        f"at its best rate. {'; '.join(parts)}.",
+        f"Two panels, both on log scales. Left: {name}, {end}, against the learning rate, "
+        f"one line per optimizer, a ring on each best rate. Right: {name} per epoch of "
+        f"each optimizer at its best rate{shaded}. {'; '.join(parts)}.",
     )
     return [sweep_ax, curve_ax]
+
+
+def _tail_mean(values: Sequence[float], last: int) -> float:
+    """The mean of the last ``last`` values (all of them if there are fewer)."""
+    tail = values[-last:]
+    return sum(tail) / len(tail)
 
 
 def _value(value: float) -> str:
