@@ -204,10 +204,12 @@ def _printed(notebook: nbformat.NotebookNode) -> str:
 QUOTED = {
     "01": [
         "pull on the outlier  62.0, on a good point  2.0",  # "31 times harder"
-        "0.3: 0.271",  # SGD at 0.3, quoted against Adam
-        "0.3: 0.037",  # Adam at its best rate
-        "best 3\n",  # SGD's best rate, ten times Adam's
-        "best 0.3\n",
+        "margins [2.0, 0.5, -1.0]  hinge [0.0, 0.5, 2.0]",  # the three dots on the hinge plot
+        "SGD  0.3: 0.270, 1: 0.261, 3: 0.034",  # SGD's mean of its last 5 epochs
+        "0.3: 0.028",  # Adam at its best rate
+        "best 3, its last 5 epochs 0.017 to 0.086",  # SGD's best rate, ten times Adam's
+        "best 0.3, its last 5 epochs 0.010 to 0.053",  # the two ranges overlap
+        "SGD 0.270, Adam 0.028, 10 times apart",  # at one shared rate
         "gradient of the bias: tensor([0.9826])",  # exercise: twice the gradient
         "-log p_0     = 0.3168",
     ],
