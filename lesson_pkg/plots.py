@@ -22,6 +22,7 @@ Every figure is made to be read by everyone:
 
 from __future__ import annotations
 
+import bisect
 import math
 import sys
 import weakref
@@ -59,6 +60,7 @@ __all__ = [
     "plot_range_test",
     "plot_runs",
     "plot_sweep",
+    "steepest_fall",
     "use_style",
 ]
 
@@ -228,6 +230,26 @@ def _epoch_axis(ax: Axes) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
+def _centred_epoch_axis(ax: Axes, last_epoch: int) -> None:
+    """Label the x axis "epoch", epoch ``k``'s number at the middle of its span (k - 1, k].
+
+    Faint vertical grid lines mark the boundaries between epochs (for runs of at most
+    :data:`MARKED_EPOCHS` epochs), so that a reader at the tick "7" reads epoch 7.
+    """
+    ax.set_xlabel("epoch")
+    numbers = [
+        int(number)
+        for number in MaxNLocator(integer=True).tick_values(1, last_epoch)
+        if 1 <= number <= last_epoch
+    ]
+    ax.set_xticks([number - 0.5 for number in numbers], [str(number) for number in numbers])
+    ax.tick_params(axis="x", length=0)  # a tick mark mid-epoch would read as a boundary
+    ax.grid(False, axis="x", which="major")
+    if last_epoch <= MARKED_EPOCHS:
+        ax.set_xticks(range(last_epoch + 1), minor=True)
+        ax.grid(True, axis="x", which="minor", alpha=0.3)
+
+
 def _series_style(style: dict, epochs: Sequence[float]) -> dict:
     """``style`` with its marker for short runs, without it for long ones."""
     return style if len(epochs) <= MARKED_EPOCHS else {**style, "marker": None}
@@ -318,9 +340,12 @@ def plot_loss_curves(
     The x axis counts epochs: epoch ``k`` spans ``(k - 1, k]``, and step ``i`` of an epoch
     of ``S`` steps sits at ``i / S`` past the epoch's start. With ``per_step``, each
     epoch's mean training loss is a flat segment spanning its epoch, so it sits on the
-    steps it averages; without it, the mean is a point at the epoch's end. Validation
-    happens after each epoch, so its points sit at the epoch's end. With ``mark_best``,
-    a dotted line marks the best epoch (the one early stopping restored, if it did).
+    steps it averages, and the number ``k`` is written under the middle of that span,
+    faint grid lines marking the boundaries; without it, the mean is a point at the
+    epoch's end, above its number. Validation happens after each epoch, so its points
+    sit at the epoch's end (with ``per_step``, on the boundary after its number). With
+    ``mark_best``, a dotted line marks the best epoch (the one early stopping restored, if
+    it did).
     """
     _check_history(history)
     ax = _axes(ax)
@@ -360,9 +385,12 @@ def plot_loss_curves(
         handles += _mark_epoch([ax], *marked)
         mark_text = f" A dotted line marks the {marked[1]}."
     mark_text += _stop_text(history)
-    _epoch_axis(ax)
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
+    if steps_shown:
+        _centred_epoch_axis(ax, epochs[-1])
+    else:
+        _epoch_axis(ax)
     _legend_outside(ax, handles)
     describe(
         ax,
@@ -373,7 +401,10 @@ def plot_loss_curves(
 
 
 def plot_loss_and_accuracy(
-    history: History, axes: Sequence[Axes] | Figure | None = None, mark_best: bool = True
+    history: History,
+    axes: Sequence[Axes] | Figure | None = None,
+    mark_best: bool = True,
+    log_loss: bool = False,
 ) -> list[Axes]:
     """Loss per epoch above the first metric (usually accuracy), sharing the epoch axis.
 
@@ -382,7 +413,9 @@ def plot_loss_and_accuracy(
     ``mark_best``, a dotted line through both panels marks the best epoch (lowest
     validation loss, or the epoch early stopping restored). ``axes``: the axes to draw
     on (two; one is enough when the history has no metric), or a figure to draw the
-    panels in; by default a new figure. Returns the axes drawn on.
+    panels in; by default a new figure. ``log_loss`` puts the loss panel on a log scale,
+    so that a first epoch far above the rest does not flatten the later epochs and the
+    gap between training and validation reads as a ratio. Returns the axes drawn on.
     """
     _check_history(history)
     metric = _metric_column(history)
@@ -398,8 +431,13 @@ def plot_loss_and_accuracy(
         raise ValueError(f"axes must hold {panels} matplotlib Axes, got {axes!r}")
     loss_ax, drawn = panel_list[0], panel_list[:panels]
     handles = _plot_epoch_series(loss_ax, history, "loss")
-    loss_ax.set_ylabel("loss")
-    loss_text = f"Line chart of loss per epoch: {_split_losses(history, True, 'loss', 'loss')}."
+    loss_ax.set_ylabel("loss (log scale)" if log_loss else "loss")
+    if log_loss:
+        loss_ax.set_yscale("log")
+    scale = " on a log scale" if log_loss else ""
+    loss_text = (
+        f"Line chart of loss per epoch{scale}: {_split_losses(history, True, 'loss', 'loss')}."
+    )
     if metric is not None:
         name = metric.removeprefix("val_").removeprefix("train_")
         _plot_epoch_series(panel_list[1], history, name)
@@ -1008,6 +1046,39 @@ def _line_style(index: int) -> dict:
     return {**_nth_style(index), "marker": None}
 
 
+def steepest_fall(rates: Sequence[float], smoothed: Sequence[float]) -> tuple[float, float]:
+    """The doubling of the learning rate over which a range test's loss falls the most.
+
+    ``rates`` rise step by step and ``smoothed[i]`` is the smoothed loss at ``rates[i]``.
+    For each step ``i`` before the lowest smoothed loss, ``j`` is the first step whose
+    rate is at least ``2 * rates[i]`` (the next step, when rates are further apart); the
+    pair with the largest fall ``smoothed[i] - smoothed[j]`` is returned as
+    ``(rates[i], rates[j])``. A fall measured over a doubling, rather than from one step
+    to the next, is not decided by one noisy step. A loss that never falls gives
+    ``(rates[0], rates[0])``.
+
+    Examples
+    --------
+    >>> rates = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32]
+    >>> steepest_fall(rates, [0.8, 0.78, 0.6, 0.45, 0.4, 2.0])  # 0.78 to 0.6: the most
+    (0.02, 0.04)
+    """
+    if not smoothed or len(rates) < len(smoothed):
+        raise ValueError(
+            f"need a rate for each smoothed loss: got {len(rates)} rates, "
+            f"{len(smoothed)} smoothed losses"
+        )
+    lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
+    fall, steepest = -math.inf, (rates[0], rates[0])
+    for i in range(lowest):
+        j = max(bisect.bisect_left(rates, 2 * rates[i], i + 1, lowest + 1), i + 1)
+        if j > lowest:
+            break
+        if smoothed[i] - smoothed[j] > fall:
+            fall, steepest = smoothed[i] - smoothed[j], (rates[i], rates[j])
+    return steepest
+
+
 def plot_range_test(
     rates: Sequence[float],
     step_losses: Sequence[float],
@@ -1018,17 +1089,19 @@ def plot_range_test(
 
     ``rates[i]`` is the rate of step ``i`` (raised exponentially), ``step_losses[i]`` its
     loss and ``smoothed[i]`` the loss smoothed; the sweep may have stopped early, so the
-    losses may be shorter than the rates. The range from a tenth of the rate with the
-    lowest smoothed loss up to that rate is shaded, the usual choice of a good rate.
-    ``reference`` marks one rate with a label, such as ``(0.5, "used in section 2")``.
-    The y axis ends a little above the first smoothed loss, so that the blow-up at the
-    end leaves the chart at the top. Returns the axes.
+    losses may be shorter than the rates. Drawn on it are the two usual starting rates:
+    the steepest fall of the smoothed loss (:func:`steepest_fall`, shaded) and a tenth of
+    the rate of the lowest smoothed loss (a dash-dot line); the lowest point itself is
+    marked by a cross, as too close to the blow-up to train at. ``reference`` marks one
+    rate with a label, such as ``(0.5, "used in section 2")``. The y axis ends a little
+    above the first smoothed loss, so that the blow-up at the end leaves the chart at the
+    top. Returns the axes.
 
     Examples
     --------
     >>> rates = [0.01, 0.1, 1.0, 10.0]
     >>> ax = plot_range_test(rates, [0.7, 0.5, 0.3, 9.0], [0.7, 0.6, 0.45, 3.0])
-    >>> "The range 0.1 to 1 is shaded" in alt_text(ax)
+    >>> "The steepest fall, from 0.1 to 1, is shaded" in alt_text(ax)
     True
     >>> plt.close(ax.figure)
     """
@@ -1039,8 +1112,9 @@ def plot_range_test(
         )
     steps = len(step_losses)
     lowest = min(range(steps), key=smoothed.__getitem__)
-    low, high = rates[lowest] / 10, rates[lowest]
-    ax = _axes(None, figsize=(6.5, 3.6))
+    tenth, high = rates[lowest] / 10, rates[lowest]
+    fall_start, fall_end = steepest_fall(rates, smoothed)
+    ax = _axes(None, figsize=(8.5, 3.6))
     ax.plot(
         rates[:steps],
         step_losses,
@@ -1050,7 +1124,26 @@ def plot_range_test(
     )
     ax.plot(rates[:steps], smoothed, **_line_style(1), lw=2, label="smoothed")
     ax.axvspan(
-        low, high, color=PALETTE[2], alpha=0.15, label=f"good range: {low:.2g} to {high:.2g}"
+        fall_start,
+        fall_end,
+        color=PALETTE[2],
+        alpha=0.2,
+        label=f"steepest fall:\n{fall_start:.2g} to {fall_end:.2g}",
+    )
+    ax.axvline(
+        tenth,
+        color=PALETTE[2],
+        linestyle="-.",
+        lw=1.5,
+        label=f"a tenth of the\nlowest's rate: {tenth:.2g}",
+    )
+    ax.plot(
+        high,
+        smoothed[lowest],
+        "X",
+        color="#000000",
+        ms=9,
+        label=f"lowest smoothed loss,\nat {high:.2g}: too close\nto the blow-up",
     )
     if reference is not None:
         ax.axvline(
@@ -1061,15 +1154,17 @@ def plot_range_test(
     ax.set_xlabel("learning rate (raised at every step, log scale)")
     ax.set_ylabel("training loss")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left")
-    marked = f", and a dotted line marks {reference[0]:g}, {reference[1]}" if reference else ""
+    _legend_outside(ax)
+    marked = f"; a dotted line marks {reference[0]:g}, {reference[1]}" if reference else ""
     describe(
         ax,
         f"Line chart of the training loss against a learning rate raised from {rates[0]:.2g} "
         f"to {rates[steps - 1]:.2g} over {steps} steps, log scale: the smoothed loss starts "
         f"at {_number(smoothed[0])}, falls to its lowest, {_number(smoothed[lowest])} at "
-        f"{high:.2g}, and ends at {_number(smoothed[-1])}, out of the chart when above "
-        f"{_number(1.2 * smoothed[0])}. The range {low:.2g} to {high:.2g} is shaded{marked}.",
+        f"{high:.2g} (marked by a cross), and ends at {_number(smoothed[-1])}, out of the "
+        f"chart when above {_number(1.2 * smoothed[0])}. The steepest fall, from "
+        f"{fall_start:.2g} to {fall_end:.2g}, is shaded; a dash-dot line marks a tenth of "
+        f"the lowest's rate, {tenth:.2g}{marked}.",
     )
     return ax
 
