@@ -159,10 +159,16 @@ def test_recipe_overfit_one_batch_drives_the_loss_towards_zero():
     assert last < first / 100, printed
 
 
-def test_recipe_range_test_finds_a_range_holding_the_rate_used():
+def test_recipe_range_test_agrees_with_what_the_text_says_of_it():
+    """The steepest fall holds a tenth of the lowest's rate; 0.5 is above it, below the lowest."""
     printed = _stdout(_notebook("02"), "sweep_loader")
-    low, high = map(float, re.search(r"suggested lr about ([\d.]+) to ([\d.]+)", printed).groups())
-    assert low < 0.5 < high, printed
+    fall = re.search(r"steepest fall of the smoothed loss: from lr ([\d.]+) to ([\d.]+)", printed)
+    fall_start, fall_end = map(float, fall.groups())
+    lowest, tenth = map(
+        float, re.search(r"at lr ([\d.]+); a tenth of that rate: ([\d.]+)", printed).groups()
+    )
+    assert tenth == pytest.approx(lowest / 10, abs=0.006), printed
+    assert fall_start < tenth < fall_end < 0.5 < lowest, printed
     start, end = map(
         float,
         re.search(r"at the start ([\d.]+), at the end \(lr [\d.]+\) ([\d.e+]+)", printed).groups(),
@@ -217,7 +223,10 @@ QUOTED = {
         "best epoch by validation loss: 16",  # 16 + 50 = 66 in an exercise
         "epochs run: 26 of 150",  # the best epoch plus the patience
         "[32, 32, 32, 32, 32, 32, 32, 32, 32, 12]",  # "9 batches of 32 and one of 12"
-        "suggested lr about 0.25 to 2.53",  # the shaded range holding section 2's 0.5
+        "steepest fall of the smoothed loss: from lr 0.15 to 0.30",  # the shaded band
+        "lowest smoothed loss 0.296 at lr 2.53; a tenth of that rate: 0.25",
+        "validation loss of epoch 16, during training: 0.2922",  # the restored weights give
+        "validation loss of the restored weights:     0.2922",  # the same, at 4 decimals
     ],
     "03": [
         "epoch  16: val loss 0.292 (from wrong answers 0.210)  accuracy 0.875  wrong 25, "
@@ -228,6 +237,11 @@ QUOTED = {
         "epoch 150: val loss 1.935 (from wrong answers 1.905)",  # "1.905 of 1.935"
         "accuracy: 0.061 to 0.142   mean 0.108",  # ten untrained layers around 1/10
         "two most predicted classes: 210 to 329 of 360",
+        "plain           accuracy 0.953  precision 0.478  recall 0.239",
+        "always 0        accuracy 0.954  (validation samples per class: [954, 46])",
+        "3.0: 13.08}",  # the largest initial weights
+        "std 3.0 with a softmax before cross_entropy: 2.37, "
+        "always between ln(1 + 9/e) = 1.46 and ln(e + 9) = 2.46",
     ],
     "04": [
         "one epoch: 34 steps, 33 batches of 32 and one of 22",
@@ -236,6 +250,11 @@ QUOTED = {
         "best epoch by validation loss: 14",
         "in all: 1797 images",
         "| best epoch | 14 (steps 443-476) |",  # exercise: 14 x 34 = 476 updates
+        # validation / training loss at the epochs section 2's text names
+        "    1       1.567     0.659         0.42\n",
+        "    3       0.242     0.223         0.92\n    4       0.181     0.187         1.03\n",
+        "   14       0.043     0.110         2.55\n",
+        "   18       0.032     0.121         3.82\n",
     ],
 }
 
@@ -248,7 +267,10 @@ def test_values_the_prose_quotes_are_the_printed_ones(prefix):
 
 
 def test_learning_rate_explorer_static_view_states_its_point():
-    """The explorer's static view (what nbval and the site show) carries a title."""
+    """The explorer's static view (what nbval and the site show) carries a title.
+
+    The title's "0.5 settles, 0.7 is bounded but bumpy" quotes the spreads the cell prints.
+    """
     cell = next(
         cell
         for cell in _notebook("02").cells
@@ -257,3 +279,11 @@ def test_learning_rate_explorer_static_view_states_its_point():
     (output,) = [output for output in cell.outputs if "image/png" in output.get("data", {})]
     alt = output["metadata"]["image/png"]["alt"]
     assert re.search(r"titled '.+between 0\.7 and 0\.8.+'", alt), alt
+    printed = _stdout(_notebook("02"), "learning_rate_explorer(")
+    spread = {
+        rate: float(times)
+        for rate, times in re.findall(r"lr ([\d.]+): .* the highest ([\d.e+]+) times", printed)
+    }
+    assert spread["0.5"] < 2 < spread["0.7"] < 10 < spread["0.8"], printed
+    assert f"0.5 settles (within {spread['0.5']:.1f}x its floor)" in alt, alt
+    assert f"0.7 is bounded but bumpy ({spread['0.7']:.1f}x)" in alt, alt
