@@ -388,7 +388,7 @@ def plot_loss_curves(
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
     if steps_shown:
-        _centred_epoch_axis(ax, epochs[-1])
+        _centred_epoch_axis(ax, int(epochs[-1]))
     else:
         _epoch_axis(ax)
     _legend_outside(ax, handles)
