@@ -23,6 +23,7 @@ Every figure is made to be read by everyone:
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import sys
 import weakref
@@ -1055,7 +1056,8 @@ def steepest_fall(rates: Sequence[float], smoothed: Sequence[float]) -> tuple[fl
     pair with the largest fall ``smoothed[i] - smoothed[j]`` is returned as
     ``(rates[i], rates[j])``. A fall measured over a doubling, rather than from one step
     to the next, is not decided by one noisy step. A loss that never falls gives
-    ``(rates[0], rates[0])``.
+    ``(rates[0], rates[0])``. ``rates`` may run on past the last smoothed loss (the
+    schedule of a test that stopped early at the blow-up).
 
     Examples
     --------
@@ -1068,6 +1070,8 @@ def steepest_fall(rates: Sequence[float], smoothed: Sequence[float]) -> tuple[fl
             f"need a rate for each smoothed loss: got {len(rates)} rates, "
             f"{len(smoothed)} smoothed losses"
         )
+    if any(later <= earlier for earlier, later in itertools.pairwise(rates)):
+        raise ValueError(f"rates must rise step by step, got {list(rates)[:6]}...")
     lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
     fall, steepest = -math.inf, (rates[0], rates[0])
     for i in range(lowest):

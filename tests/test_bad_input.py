@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from lesson_pkg import losses, metrics
+from lesson_pkg import losses, metrics, plots
 
 CASES = {
     "shapes (4, 1) vs (4,) are not broadcast": (
@@ -184,6 +184,16 @@ CASES = {
         lambda: metrics.confusion_matrix([0, 3], [0, 1], num_classes=3),
         ValueError,
         "got 3",
+    ),
+    "range test: a smoothed loss without its rate": (
+        lambda: plots.steepest_fall([0.01, 0.02], [0.8, 0.7, 0.6]),
+        ValueError,
+        "got 2 rates, 3 smoothed losses",
+    ),
+    "range test: rates that do not rise": (
+        lambda: plots.steepest_fall([0.01, 0.04, 0.02], [0.8, 0.7, 0.6]),
+        ValueError,
+        "rates must rise",
     ),
     "numpy object arrays": (
         lambda: metrics.accuracy(np.array(["a", "b"], dtype=object), [0, 1]),
