@@ -94,13 +94,14 @@ def binary_cross_entropy_with_logits(
     Mathematically it is :func:`binary_cross_entropy` of ``p = sigmoid(z)``:
     ``loss_i = -(y_i * log(sigmoid(z_i)) + (1 - y_i) * log(1 - sigmoid(z_i)))``.
     Computed that way it breaks for large logits: in float32, ``sigmoid(-200)`` is
-    exactly 0, and ``log(0)`` is ``-inf``. Rewritten without the sigmoid, it is exact
-    for every logit:
+    exactly 0, and ``log(0)`` is ``-inf``. Rewritten without the sigmoid, since
+    ``-log(sigmoid(z)) = log(1 + exp(-z))`` and ``-log(1 - sigmoid(z)) = log(1 + exp(z))``:
 
-    ``loss_i = max(z_i, 0) - z_i * y_i + log(1 + exp(-|z_i|))``
+    ``loss_i = log(1 + exp(z_i)) - z_i * y_i``
 
-    (``exp(-|z|)`` is at most 1, so nothing overflows), then reduced as in
-    :func:`mse_loss`.
+    then reduced as in :func:`mse_loss`. ``exp(z)`` overflows for large ``z``, so compute
+    ``log(1 + exp(z))`` as ``log(exp(0) + exp(z))``, which ``torch.logaddexp`` does
+    without overflow. Its gradient is ``sigmoid(z_i) - y_i``: predicted minus true.
 
     Shapes: ``input`` (logits, any real numbers) and ``target`` (0 or 1) have the same
     shape, any shape.
@@ -109,10 +110,14 @@ def binary_cross_entropy_with_logits(
     torch.tensor([1.0, 0.0]))`` is ``tensor(0.2201)``; a confident mistake, a logit of
     -1000 for a 1, costs 1000.
 
-    Hint: ``input.clamp(min=0)`` is ``max(z, 0)``; ``torch.log1p(x)`` is ``log(1 + x)``.
+    Hint: ``torch.logaddexp(torch.zeros_like(z), z)`` is ``log(1 + exp(z))`` for any
+    ``z``. The other stable form, ``max(z, 0) + log(1 + exp(-|z|))``, has the same
+    values, but autograd differentiates ``max`` and ``|z|`` at exactly ``z = 0`` by
+    convention, which gives the wrong gradient there (where a zero-initialised model
+    starts).
     """
     ### BEGIN SOLUTION
-    losses = input.clamp(min=0) - input * target + torch.log1p(torch.exp(-input.abs()))
+    losses = torch.logaddexp(torch.zeros_like(input), input) - input * target
     if reduction == "mean":
         return losses.mean()
     if reduction == "sum":

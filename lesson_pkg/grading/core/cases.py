@@ -351,6 +351,16 @@ CASES: list[Case] = [
     ),
     Case(
         "binary_cross_entropy_with_logits",
+        "gradient at a logit of exactly 0, where a zero-initialised model starts",
+        1,
+        lambda: [
+            ((_t(0.0, 0.0, 0.0, 3.0), _t(1.0, 0.0, 1.0, 0.0)), {}),
+            ((_t(0.0, -2.0), _t(0.0, 1.0)), {"reduction": "sum"}),
+        ],
+        Check.GRADIENT,
+    ),
+    Case(
+        "binary_cross_entropy_with_logits",
         "inputs are not changed",
         1,
         lambda: _logit_pairs(23)[::5],

@@ -148,6 +148,13 @@ def bce_logits_sum_instead_of_mean(input, target, reduction="mean"):
     return losses if reduction == "none" else losses.sum()
 
 
+def bce_logits_kinked_at_zero(input, target, reduction="mean"):
+    losses = input.clamp(min=0) - input * target + torch.log1p(torch.exp(-input.abs()))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
 def cross_entropy_softmax_without_log(input, target, ignore_index=-100, reduction="mean"):
     kept = target != ignore_index
     classes = torch.where(kept, target, 0)
@@ -423,30 +430,38 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "binary_cross_entropy_with_logits",
         "sigmoid then log breaks for large logits: sigmoid(-200) is 0 in float32 and "
-        "log(0) is -inf; use the stable form max(z, 0) - z * y + log(1 + exp(-|z|))",
+        "log(0) is -inf; use the stable form log(1 + exp(z)) - z * y, with "
+        "torch.logaddexp(torch.zeros_like(z), z) for log(1 + exp(z))",
         bce_logits_sigmoid_then_log,
     ),
     Mistake(
         "binary_cross_entropy_with_logits",
         "flooring log(sigmoid(z)) at -100 caps the loss of a confident mistake at 100: "
-        "use the stable form max(z, 0) - z * y + log(1 + exp(-|z|)), which is exact",
+        "use the stable form log(1 + exp(z)) - z * y (torch.logaddexp), which is exact",
         bce_logits_floored_log,
     ),
     Mistake(
         "binary_cross_entropy_with_logits",
-        "exp(-z) overflows for large negative logits: take exp(-|z|) and add max(z, 0), "
-        "as in max(z, 0) - z * y + log(1 + exp(-|z|))",
+        "exp(-z) overflows for large negative logits: compute log(1 + exp(z)) as "
+        "torch.logaddexp(torch.zeros_like(z), z), which never overflows",
         bce_logits_softplus_without_abs,
     ),
     Mistake(
         "binary_cross_entropy_with_logits",
-        "the term for y = 0 is missing: max(z, 0) - z * y + log(1 + exp(-|z|)) covers both labels",
+        "the term for y = 0 is missing: log(1 + exp(z)) - z * y covers both labels",
         bce_logits_missing_negative_term,
     ),
     Mistake(
         "binary_cross_entropy_with_logits",
         "your result is the sum, not the mean: check `reduction`",
         bce_logits_sum_instead_of_mean,
+    ),
+    Mistake(
+        "binary_cross_entropy_with_logits",
+        "max(z, 0) and |z| have a kink at z = 0, where autograd's convention gives the "
+        "gradient 1 - y instead of sigmoid(0) - y = 0.5 - y: compute log(1 + exp(z)) with "
+        "torch.logaddexp(torch.zeros_like(z), z), smooth everywhere",
+        bce_logits_kinked_at_zero,
     ),
     Mistake(
         "cross_entropy",
