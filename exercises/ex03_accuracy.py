@@ -52,6 +52,9 @@ def confusion_matrix(
     Example: ``confusion_matrix(torch.tensor([1, 0]), torch.tensor([0, 0]))`` is
     ``tensor([[1, 1], [0, 0]])``.
 
-    Hint: rows are the truth; mixing up rows and columns transposes the matrix.
+    Hints: start from ``torch.zeros(C, C, dtype=torch.int64)``, with ``C = num_classes``
+    when it is given, and add 1 at ``[true class, predicted class]`` for each sample (or,
+    without a loop, ``torch.bincount(target * C + predicted, minlength=C * C)`` reshaped
+    to ``(C, C)``). Rows are the truth; mixing up rows and columns transposes the matrix.
     """
     raise NotImplementedError("write this function: see its docstring")

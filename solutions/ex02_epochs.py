@@ -33,7 +33,8 @@ def train_one_epoch(model, loader, loss_fn, optimizer) -> float:
     ``(inputs, targets)``, the five steps: zero the gradients, forward, loss, backward,
     optimizer step. The returned mean is per sample: weight each batch's
     loss by its size, so that a short last batch counts less
-    (``sum(loss_b * size_b) / sum(size_b)``).
+    (``sum(loss_b * size_b) / sum(size_b)``, where ``size_b = len(inputs)`` is the
+    number of samples in batch ``b``).
 
     Hint: ``loss.item()`` turns the 0-d loss tensor into a Python float.
     """

@@ -182,6 +182,27 @@ def test_initial_loss_is_near_ln_c():
     assert loss == pytest.approx(2.302585, abs=0.01)
 
 
+def test_centred_inputs_spread_the_untrained_answers():
+    """03 and 04 explain the untrained classifiers' few answers by a part all images share."""
+    printed = _stdout(_notebook("03"), "untrained = nn.Linear(64, 10)")
+    raw = int(re.search(r"the two most predicted classes: (\d+) of 360", printed).group(1))
+    centred = int(re.search(r"centred inputs, .*: (\d+) of 360", printed).group(1))
+    average, deviation = map(
+        float, re.search(r"average image ([\d.]+);.* on average, ([\d.]+)", printed).groups()
+    )
+    assert average > deviation and centred < raw / 1.5, printed
+    over_seeds = _stdout(_notebook("03"), "seed_top_two_centred")
+    raw_low, _, _, centred_high = map(
+        int, re.search(r"(\d+) to (\d+) of 360 \((\d+) to (\d+) with centred", over_seeds).groups()
+    )
+    assert centred_high < raw_low, over_seeds
+    printed = _stdout(_notebook("04"), "untrained_logits")
+    shared, own = map(
+        float, re.search(r"digits by ([\d.]+) \(std\).* by ([\d.]+)", printed).groups()
+    )
+    assert shared > own, printed
+
+
 def test_class_weighted_loss_finds_more_of_the_rare_class():
     printed = _stdout(_notebook("03"), "class_weight = counts.sum()")
     rows = {
@@ -236,8 +257,13 @@ QUOTED = {
         "training samples per class: [946, 54]   class weights: [0.529, 9.259]",
         "epoch 150: val loss 1.935 (from wrong answers 1.905)",  # "1.905 of 1.935"
         "accuracy: 0.061 to 0.142   mean 0.108",  # ten untrained layers around 1/10
-        "two most predicted classes: 210 to 329 of 360",
-        "plain           accuracy 0.953  precision 0.478  recall 0.239",
+        "two most predicted classes: 210 to 329 of 360 (101 to 149 with centred inputs)",
+        "the two most predicted classes: 284 of 360 answers",
+        "centred inputs, the two most predicted classes: 142 of 360 answers",
+        "length of the average image 3.22; of an image's deviation from it, on average, 2.16",
+        "epoch  34: val loss 0.523",  # accuracy rises from epoch 16 while the loss nearly doubles
+        "plain           accuracy 0.953  precision 0.478  recall 0.239  F1 0.319",
+        "class-weighted  accuracy 0.886  precision 0.261  recall 0.804  F1 0.394",
         "always 0        accuracy 0.954  (validation samples per class: [954, 46])",
         "3.0: 13.08}",  # the largest initial weights
         "std 3.0 with a softmax before cross_entropy: 2.37, "
@@ -247,6 +273,8 @@ QUOTED = {
         "one epoch: 34 steps, 33 batches of 32 and one of 22",
         "epoch 8/40  train_loss 0.0843  train_accuracy 0.9814  val_loss 0.1288",
         "epoch 9/40  train_loss 0.0741  train_accuracy 0.9833  val_loss 0.1343",  # patience=1
+        "epoch 15/40  train_loss 0.0382",  # the training loss's bump at epoch 16
+        "epoch 16/40  train_loss 0.0439",
         "best epoch by validation loss: 14",
         "in all: 1797 images",
         "| best epoch | 14 (steps 443-476) |",  # exercise: 14 x 34 = 476 updates
