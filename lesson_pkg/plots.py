@@ -1095,17 +1095,21 @@ def plot_range_test(
     loss and ``smoothed[i]`` the loss smoothed; the sweep may have stopped early, so the
     losses may be shorter than the rates. Drawn on it are the two usual starting rates:
     the steepest fall of the smoothed loss (:func:`steepest_fall`, shaded) and a tenth of
-    the rate of the lowest smoothed loss (a dash-dot line); the lowest point itself is
-    marked by a cross, as too close to the blow-up to train at. ``reference`` marks one
-    rate with a label, such as ``(0.5, "used in section 2")``. The y axis ends a little
-    above the first smoothed loss, so that the blow-up at the end leaves the chart at the
-    top. Returns the axes.
+    the rate of the lowest smoothed loss (a dash-dot line). The lowest point itself is
+    marked by a cross: the end of the fall, not a safe default, with the blow-up close
+    above it. A sweep that stopped early (fewer losses than rates) gets a dashed line at
+    its last rate, where it blew up: the upper bound of the useful rates. ``reference``
+    marks one rate with a label, such as ``(0.5, "used in section 2")``. The y axis ends a
+    little above the first smoothed loss, so that the blow-up at the end leaves the chart
+    at the top. Returns the axes.
 
     Examples
     --------
-    >>> rates = [0.01, 0.1, 1.0, 10.0]
+    >>> rates = [0.01, 0.1, 1.0, 10.0, 100.0]
     >>> ax = plot_range_test(rates, [0.7, 0.5, 0.3, 9.0], [0.7, 0.6, 0.45, 3.0])
     >>> "The steepest fall, from 0.1 to 1, is shaded" in alt_text(ax)
+    True
+    >>> "a dashed line marks 10, where the sweep blew up and stopped" in alt_text(ax)
     True
     >>> plt.close(ax.figure)
     """
@@ -1147,8 +1151,19 @@ def plot_range_test(
         "X",
         color="#000000",
         ms=9,
-        label=f"lowest smoothed loss,\nat {high:.2g}: too close\nto the blow-up",
+        label=f"lowest smoothed loss,\nat {high:.2g}: the fall ends",
     )
+    stopped = ""
+    if steps < len(rates):
+        stop = rates[steps - 1]
+        ax.axvline(
+            stop,
+            color=PALETTE[3],
+            linestyle=LINESTYLES[5],
+            lw=1.5,
+            label=f"blown up: stop\nat {stop:.2g}",
+        )
+        stopped = f"; a dashed line marks {stop:.2g}, where the sweep blew up and stopped"
     if reference is not None:
         ax.axvline(
             reference[0], color="#000000", linestyle=":", label=f"{reference[0]:g}, {reference[1]}"
@@ -1168,7 +1183,7 @@ def plot_range_test(
         f"{high:.2g} (marked by a cross), and ends at {_number(smoothed[-1])}, out of the "
         f"chart when above {_number(1.2 * smoothed[0])}. The steepest fall, from "
         f"{fall_start:.2g} to {fall_end:.2g}, is shaded; a dash-dot line marks a tenth of "
-        f"the lowest's rate, {tenth:.2g}{marked}.",
+        f"the lowest's rate, {tenth:.2g}{stopped}{marked}.",
     )
     return ax
 

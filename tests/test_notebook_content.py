@@ -176,6 +176,36 @@ def test_recipe_range_test_agrees_with_what_the_text_says_of_it():
     assert end > 4 * start, "the sweep must reach the rates where the loss blows up"
 
 
+def test_range_test_confirm_runs_back_the_text_and_agree_with_notebook_01():
+    """The rules' pick stalls, the best rate lies near the lowest point, 5 is erratic.
+
+    The confirm runs repeat notebook 01's SGD runs (same network, data, seeds, 15 epochs,
+    mean of the last 5): at the rates both try, they must print the same losses.
+    """
+    sweep = _stdout(_notebook("02"), "sweep_loader")
+    lowest, tenth = map(
+        float, re.search(r"at lr ([\d.]+); a tenth of that rate: ([\d.]+)", sweep).groups()
+    )
+    stop = float(re.search(r"stopped at lr ([\d.]+)", sweep).group(1))
+    printed = _stdout(_notebook("02"), "confirm_rates")
+    end = {
+        float(rate): float(loss)
+        for rate, loss in re.findall(r"lr +([\d.]+): loss ([\d.]+)", printed)
+    }
+    best = min(end, key=end.__getitem__)
+    assert end[tenth] > 3 * end[best], printed  # the rules' pick stalls on a plateau
+    assert tenth < lowest / 2 < best < 2 * lowest < stop, printed  # the best is near the lowest
+    assert end[5.0] > 10 * end[best], printed  # erratic just below the blow-up
+    sgd = re.search(r"^SGD +(.*?) +best ([\d.]+)", _printed(_notebook("01")), flags=re.MULTILINE)
+    in_01 = {
+        float(rate): float(loss) for rate, loss in re.findall(r"([\d.]+): ([\d.]+)", sgd.group(1))
+    }
+    shared = set(in_01) & set(end)
+    assert len(shared) >= 2, (in_01, end)
+    assert all(in_01[rate] == end[rate] for rate in shared), (in_01, end)
+    assert float(sgd.group(2)) == best, (sgd.group(0), printed)
+
+
 def test_initial_loss_is_near_ln_c():
     printed = _stdout(_notebook("03"), "untrained = nn.Linear(64, 10)")
     loss = float(re.search(r"loss ([\d.]+) vs ln 10", printed).group(1))
@@ -238,6 +268,9 @@ QUOTED = {
         "best 0.3, its last 5 epochs 0.010 to 0.053",  # the two ranges overlap
         "SGD 0.270, Adam 0.028, 10 times apart",  # at one shared rate
         "gradient of the bias: tensor([0.9826])",  # exercise: twice the gradient
+        "MAE    without outlier  1.00   with one outlier   4.00",  # "MAE rises from 1 to 4"
+        "Adam 0.03: 0.194",  # exercise: 0.03 is Adam's worst rate
+        "1: 0.177   best 0.3",  # ... worse even than its 1
         "-log p_0     = 0.3168",
     ],
     "02": [
@@ -246,6 +279,17 @@ QUOTED = {
         "[32, 32, 32, 32, 32, 32, 32, 32, 32, 12]",  # "9 batches of 32 and one of 12"
         "steepest fall of the smoothed loss: from lr 0.15 to 0.30",  # the shaded band
         "lowest smoothed loss 0.296 at lr 2.53; a tenth of that rate: 0.25",
+        "stopped at lr 5.6, 12 steps and 2.2 times above the lowest's rate",  # the dashed line
+        "each step raises the rate x1.069; 10 steps raise it x1.94",  # the smoothing's lag
+        "epoch 4/10  train_loss 0.2821",  # section 2's run stops improving ...
+        "epoch 10/10  train_loss 0.2849  train_accuracy 0.8833",  # ... near 0.28
+        # the confirm runs: the rules' pick on a plateau, 2.5 and 3 escape it, 5 is erratic
+        "lr 0.25: loss 0.270, accuracy 0.882   (epoch 1: loss 0.60)",
+        "lr  0.5: loss 0.272",
+        "lr    1: loss 0.261",
+        "lr  2.5: loss 0.076, accuracy 0.971   (epoch 1: loss 1.15)",
+        "lr    3: loss 0.034, accuracy 0.987   (epoch 1: loss 2.47)",
+        "lr    5: loss 1.017, accuracy 0.896   (epoch 1: loss 8.80)",
         "validation loss of epoch 16, during training: 0.2922",  # the restored weights give
         "validation loss of the restored weights:     0.2922",  # the same, at 4 decimals
     ],
