@@ -89,9 +89,9 @@ def binary_cross_entropy_with_logits(
 
     Hint: ``torch.logaddexp(torch.zeros_like(z), z)`` is ``log(1 + exp(z))`` for any
     ``z``. The other stable form, ``max(z, 0) + log(1 + exp(-|z|))``, has the same
-    values, but autograd differentiates ``max`` and ``|z|`` at exactly ``z = 0`` by
-    convention, which gives the wrong gradient there (where a zero-initialised model
-    starts).
+    values, but its gradient at exactly ``z = 0`` (where a zero-initialised model
+    starts) depends on how autograd treats the kinks: with ``clamp`` or ``relu`` for the
+    max it is ``1 - y`` or ``-y`` instead of ``0.5 - y``.
     """
     raise NotImplementedError("write this function: see its docstring")
 

@@ -458,8 +458,8 @@ MISTAKES: list[Mistake] = [
     ),
     Mistake(
         "binary_cross_entropy_with_logits",
-        "max(z, 0) and |z| have a kink at z = 0, where autograd's convention gives the "
-        "gradient 1 - y instead of sigmoid(0) - y = 0.5 - y: compute log(1 + exp(z)) with "
+        "z.clamp(min=0) and |z| have kinks at z = 0, where autograd gives the gradient "
+        "1 - y instead of sigmoid(0) - y = 0.5 - y: compute log(1 + exp(z)) with "
         "torch.logaddexp(torch.zeros_like(z), z), smooth everywhere",
         bce_logits_kinked_at_zero,
     ),
