@@ -164,15 +164,28 @@ def _number(value: float | torch.Tensor) -> str:
 
 
 def _trend(values: Sequence[float], epochs: Sequence[float], lower_is_better: bool) -> str:
-    """How a per-epoch series moves: "falls from 0.70 to its lowest, 0.29 at epoch 16, ..."."""
+    """How a per-epoch series moves: "falls from 0.70 to its lowest, 0.29 at epoch 16, ...".
+
+    The turning point named is the best value (lowest if ``lower_is_better``); when that is
+    an end of the series, the other extreme, so that a fall and a rise are never told as one
+    fall: "falls from 44 to its lowest, 23 at epoch 34, then rises to 30".
+
+    >>> _trend([44, 25, 23, 30], [1, 2, 3, 4], lower_is_better=False)
+    'falls from 44 to its lowest, 23 at epoch 3, then rises to 30'
+    >>> _trend([0.9, 0.5, 0.3], [1, 2, 3], lower_is_better=True)
+    'falls from 0.90 to 0.30 over 3 epochs'
+    """
     if all(float(value).is_integer() for value in values):  # counts read as counts: 44
         values = [int(value) for value in values]
     first, last = values[0], values[-1]
     if len(values) == 1:
         return f"is {_number(first)} after epoch {epochs[0]}"
     best_index = int(np.argmin(values) if lower_is_better else np.argmax(values))
+    if _at_end(values, best_index):  # the best is an end: say where it turns the other way
+        best_index = int(np.argmax(values) if lower_is_better else np.argmin(values))
+        lower_is_better = not lower_is_better
     best = values[best_index]
-    if best_index in (0, len(values) - 1) or _number(best) == _number(last):
+    if _at_end(values, best_index):
         verb = "falls" if last < first else "rises" if last > first else "stays"
         return f"{verb} from {_number(first)} to {_number(last)} over {len(values)} epochs"
     toward = "falls" if best < first else "rises"
@@ -181,6 +194,14 @@ def _trend(values: Sequence[float], epochs: Sequence[float], lower_is_better: bo
     return (
         f"{toward} from {_number(first)} to its {extreme}, {_number(best)} at epoch "
         f"{epochs[best_index]}, then {after} to {_number(last)}"
+    )
+
+
+def _at_end(values: Sequence[float], index: int) -> bool:
+    """Whether ``values[index]`` reads as the first or last value (equal to two digits)."""
+    return index in (0, len(values) - 1) or _number(values[index]) in (
+        _number(values[0]),
+        _number(values[-1]),
     )
 
 

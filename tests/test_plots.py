@@ -164,6 +164,26 @@ def test_runs_differ_in_colour_line_style_and_marker():
     assert text.endswith("then stops (after epoch 3).")
 
 
+def test_alt_text_tells_a_dip_then_a_rise_for_every_series_not_as_one_fall():
+    # wrong answers: highest at the start (an end), lowest at epoch 3, then up again
+    run = History(
+        rows=[
+            {"epoch": epoch, "val_wrong": wrong, "val_loss": loss}
+            for epoch, wrong, loss in (
+                (1, 44.0, 0.9),
+                (2, 25.0, 0.5),
+                (3, 23.0, 0.3),
+                (4, 30.0, 0.2),
+            )
+        ]
+    )
+    axes = plots.plot_columns(run, {"wrong": ["val_wrong"], "loss": ["val_loss"]})
+    assert plots.alt_text(axes[0].figure) == (
+        "2 stacked panels per epoch: validation wrong falls from 44 to its lowest, 23 at "
+        "epoch 3, then rises to 30; validation loss falls from 0.90 to 0.20 over 4 epochs."
+    )
+
+
 def test_loss_functions_are_drawn_against_the_error_and_the_margin():
     ax = plots.plot_loss_functions("regression")
     lines = {line.get_label(): line for line in ax.get_lines()}
