@@ -159,6 +159,19 @@ def test_recipe_overfit_one_batch_drives_the_loss_towards_zero():
     assert last < first / 100, printed
 
 
+def test_recipe_overfit_one_batch_plateau_is_quoted_as_printed():
+    """Steps 15 to 50 fall less than the 14 steps before them; then about fortyfold."""
+    notebook = _notebook("02")
+    printed = _stdout(notebook, "one_batch = next(iter(loader))")
+    first, last = map(
+        float, re.search(r"first step ([\d.]+), last step ([\d.e-]+)", printed).groups()
+    )
+    start, end = re.search(r"steps 15 to 50 \(a plateau\): ([\d.]+) to ([\d.]+)", printed).groups()
+    assert first / float(start) > float(start) / float(end), printed  # flatter than before
+    assert 35 < float(end) / last < 50, printed  # "about fortyfold"
+    assert f"only from {start} to {end} in 35 steps" in _markdown(notebook)
+
+
 def test_recipe_range_test_agrees_with_what_the_text_says_of_it():
     """The steepest fall holds a tenth of the lowest's rate; 0.5 is above it, below the lowest."""
     printed = _stdout(_notebook("02"), "sweep_loader")
@@ -169,6 +182,14 @@ def test_recipe_range_test_agrees_with_what_the_text_says_of_it():
     )
     assert tenth == pytest.approx(lowest / 10, abs=0.006), printed
     assert fall_start < tenth < fall_end < 0.5 < lowest, printed
+    at_half = re.search(r"smoothed loss at lr 0\.5\d \(section 2's 0\.5\): ([\d.]+)", printed)
+    smallest = re.search(r"lowest smoothed loss ([\d.]+) at lr", printed).group(1)
+    start_loss = float(re.search(r"at the start ([\d.]+)", printed).group(1))
+    assert float(smallest) < float(at_half.group(1)) < start_loss, printed  # still falling
+    text = _markdown(_notebook("02"))
+    assert "Section 2's 0.5 is still on the fall" in text
+    assert f"the smoothed loss there, {float(at_half.group(1)):.2f} (printed)" in text
+    assert f"is still above the lowest, {smallest}" in text
     start, end = map(
         float,
         re.search(r"at the start ([\d.]+), at the end \(lr [\d.]+\) ([\d.e+]+)", printed).groups(),
