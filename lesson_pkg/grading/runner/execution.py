@@ -80,7 +80,14 @@ class _DispatchBlocker(TorchDispatchMode):
 
 @contextlib.contextmanager
 def builtins_blocked(names: tuple[str, ...]) -> Iterator[None]:
-    """While inside, the torch built-ins ``names`` raise ForbiddenCall wherever called."""
+    """While inside, the torch built-ins ``names`` raise ForbiddenCall wherever called.
+
+    The first TorchDispatchMode a process enters imports ``torch._dynamo`` (1-2 s), and
+    that import reads ``torch.ops.aten.nll_loss_forward.default`` and its kin: it is done
+    here first, or it would fail on the stand-ins of blocked names that lack ``.default``.
+    """
+    if names:
+        import torch._dynamo  # noqa: F401
     saved = [
         (owner, name, getattr(owner, name))
         for owner in _owners()
