@@ -15,7 +15,6 @@ twin on the same large inputs, from ``torch.profiler`` and autograd's saved-tens
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Callable
 from unittest import mock
 
@@ -96,14 +95,18 @@ def _checks_share(loss_fn, input: torch.Tensor, target: torch.Tensor) -> float |
     """
     originals = {(module, name): getattr(module, name) for module, name in DATA_CHECKS}
     stand_ins = {key: mock.Mock(return_value=None) for key in originals}
+
+    def forward_seconds() -> float:
+        return bench_losses._seconds(lambda: loss_fn(input, target), input.device)
+
     with_checks, without_checks = [], []
     try:
         with torch.no_grad():
             for _ in range(REPEATS):
                 _install(stand_ins)
-                without_checks.append(_seconds(lambda: loss_fn(input, target)))
+                without_checks.append(forward_seconds())
                 _install(originals)
-                with_checks.append(_seconds(lambda: loss_fn(input, target)))
+                with_checks.append(forward_seconds())
     finally:
         _install(originals)
     if not any(stand_in.called for stand_in in stand_ins.values()):
@@ -121,12 +124,6 @@ def _install(functions: dict) -> None:
         setattr(module, name, function)
 
 
-def _seconds(call) -> float:
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start
-
-
 def run(device: torch.device) -> str:
     """The profile table of every loss on ``device``, as text."""
     header = (
@@ -141,12 +138,13 @@ def run(device: torch.device) -> str:
     ]
     bench_losses.settle_allocator(device)
     for name, ours, theirs, input, target in bench_losses._cases(device):
-        allocated = [_allocated_bytes(_profile(fn, input, target)) / 1e6 for fn in (ours, theirs)]
+        records = [_profile(fn, input, target) for fn in (ours, theirs)]
+        allocated = [_allocated_bytes(record) / 1e6 for record in records]
         kept = [_kept_for_backward(fn, input, target) / 1e6 for fn in (ours, theirs)]
         checks = _share(_checks_share(ours, input, target))
         lines.append(
             f"{name:<34} {f'{allocated[0]:.0f}/{allocated[1]:.0f}':>15} "
             f"{f'{kept[0]:.0f}/{kept[1]:.0f}':>11} {checks:>7}  "
-            f"{_top_operations(_profile(ours, input, target), device)}"
+            f"{_top_operations(records[0], device)}"
         )
     return "\n".join(lines)
