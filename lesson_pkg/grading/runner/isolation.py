@@ -30,7 +30,8 @@ import pwd
 import shutil
 import subprocess
 import sys
-from enum import StrEnum
+import sysconfig
+from enum import Enum
 from pathlib import Path
 
 POLICIES = ("auto", "strict", "none")
@@ -51,20 +52,27 @@ SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", 
 HOST_MODULE = "lesson_pkg.grading.runner.forking"
 
 
-class Isolation(StrEnum):
+class Isolation(str, Enum):
     """How the worker is kept from the grader, the course and other submissions."""
+
+    __str__ = str.__str__  # the value, as enum.StrEnum (Python 3.11) gives
 
     NAMESPACES = "namespaces"
     USER = "user"
     NONE = "none"
 
-    def describe(self, uid: int) -> str:
-        """One line for the report: what protected this grading run."""
+    def describe(self, uid: int, file_rules: int = 0) -> str:
+        """One line for the report: what protected this grading run.
+
+        ``file_rules`` is the Landlock ABI version the workers are restricted with (0: none).
+        """
+        rules = f"; Landlock file rules (ABI {file_rules})" if file_rules else ""
         if self is Isolation.NAMESPACES:
             who = f", as unprivileged uid {uid}" if os.geteuid() == 0 else ""
-            return f"bubblewrap: own user, PID, mount and network namespaces{who}"
+            return f"bubblewrap: own user, PID, mount and network namespaces{who}{rules}"
         if self is Isolation.USER:
-            return f"unprivileged user: uid {uid}, own session (no namespaces available)"
+            modes = rules or "; file modes only (no Landlock)"
+            return f"unprivileged user: uid {uid}, own session (no namespaces available){modes}"
         return "none: the submission ran as your own user (install bubblewrap to isolate it)"
 
 
@@ -177,6 +185,21 @@ def _package_view() -> list[str]:
     return [*options, "--remount-ro", str(package)]
 
 
+def _parent_folders(paths: list[str]) -> list[str]:
+    """Options that make the folders above ``paths`` enterable by the worker's user.
+
+    bubblewrap makes a missing parent of a bound path ``drwx------`` (root's, when the
+    grader is root), and the worker's user could then import nothing below it: a package
+    the host had not imported yet, ``numpy.polynomial`` or scipy, would be missing.
+    """
+    parents = {str(parent) for path in paths for parent in Path(path).parents}
+    options = []
+    for parent in sorted(parents - {"/"}):  # sorted: each parent before its children
+        if not parent.startswith(SYSTEM_PATHS) and parent != "/tmp":
+            options += ["--perms", "0755", "--dir", parent]
+    return options
+
+
 def _system_view() -> list[str]:
     options = []
     for path in SYSTEM_PATHS:
@@ -197,6 +220,8 @@ def host_command(isolation: Isolation, control_fd: int, uid: int, gid: int) -> l
     assert binary is not None
     options = [binary, *_namespace_options(), *_system_view()]
     options += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    package = str(Path(__file__).resolve().parents[2])
+    options += _parent_folders([*_python_paths(), package])
     for path in _python_paths():  # after /tmp's tmpfs: a Python in /tmp stays visible
         options += ["--ro-bind", path, path]
     options += [*_package_view(), "--chdir", "/tmp"]
@@ -204,8 +229,11 @@ def host_command(isolation: Isolation, control_fd: int, uid: int, gid: int) -> l
 
 
 def host_environment() -> dict[str, str]:
-    """A minimal environment: no tokens, paths or settings of the grader's leak in."""
-    return {
+    """A minimal environment: no tokens, paths or settings of the grader's leak in.
+
+    Only ``LESSON_PKG_LANDLOCK`` passes through (set to "" it turns Landlock off).
+    """
+    environment = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp",
         "OMP_NUM_THREADS": "1",
@@ -213,20 +241,58 @@ def host_environment() -> dict[str, str]:
         "LESSON_PKG_PLAIN_OUTPUT": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+    if "LESSON_PKG_LANDLOCK" in os.environ:
+        environment["LESSON_PKG_LANDLOCK"] = os.environ["LESSON_PKG_LANDLOCK"]
+    return environment
+
+
+def course_paths() -> list[Path]:
+    """What a worker must never read: the reference and, in a checkout, the solutions.
+
+    Checked, without Landlock, in the "user" isolation (:func:`require_private`).
+    """
+    package = Path(__file__).resolve().parents[2]
+    paths = [package / "losses.py", package / "grading" / "core"]
+    solutions = package.parent / "solutions"
+    return [*paths, solutions] if solutions.is_dir() else paths
+
+
+def require_python_reachable(uid: int, gid: int) -> None:
+    """Refuse to go on if user ``uid`` cannot read Python's library and packages.
+
+    Without namespaces the worker sees the real file system: a Python installed in a
+    private home folder (pyenv's ``/root/.pyenv``) would let an honest submission import
+    nothing the host had not imported already.
+    """
+    libraries = [Path(sysconfig.get_path(name)) for name in ("stdlib", "purelib", "platlib")]
+    for library in libraries:
+        if reachable_by(uid, gid, [library]):
+            continue
+        path = [*reversed(library.parents), library]
+        closed = next(folder for folder in path if not reachable_by(uid, gid, [folder]))
+        raise IsolationUnavailable(
+            f"the workers' user (uid {uid}) cannot read Python's library {library}: "
+            f"{closed} is closed to other users, so an honest submission could import "
+            "nothing new. Use a Python installed outside a private home folder, or open "
+            f"the folder for entering only: chmod o+x {closed}"
+        )
 
 
 def require_private(paths: list[Path], uid: int, gid: int) -> None:
-    """Refuse to go on if user ``uid`` may read any of ``paths`` (hidden tests, a class).
+    """Refuse to go on if user ``uid`` may read any of ``paths``.
 
-    Needed only without namespaces: with them, the worker's file system holds none of it.
+    They are hidden tests, a class's folders, the reference.
+    Needed only without namespaces and without Landlock: with either, the worker's view
+    of the file system holds none of it.
     """
     reachable = reachable_by(uid, gid, paths)
     if reachable:
         names = " ".join(str(path) for path in reachable)
         raise IsolationUnavailable(
-            f"the workers' user (uid {uid}) can read {names}: without namespaces a "
-            "submission could read them (hidden tests, other students' files). Make them "
-            f"private to the grader: chmod 700 {names}"
+            f"the workers' user (uid {uid}) can read {names}: without namespaces or "
+            "Landlock a submission could read them (the reference, solutions, hidden "
+            f"tests, other students' files). Make them private to the grader: "
+            f"chmod -R go-rwx {names}"
         )
 
 
@@ -234,8 +300,11 @@ def reachable_by(uid: int, gid: int, paths: list[Path]) -> list[Path]:
     """Those of ``paths`` that user ``uid`` (group ``gid``, no others) may read."""
     reachable = []
     for path in paths:
+        test = ["test", "-r", str(path)]
+        if path.is_dir():
+            test += ["-a", "-x", str(path)]
         completed = subprocess.run(
-            ["test", "-r", str(path), "-a", "-x", str(path)],
+            test,
             user=uid,
             group=gid,
             extra_groups=[],

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum
 from typing import Any
 
 FENCE = "`" * 3  # a Markdown code fence
 
 
-class ErrorKind(StrEnum):
+class ErrorKind(str, Enum):
     """Why a call of a submitted function gave no result the grader can compare."""
+
+    __str__ = str.__str__  # the value, as enum.StrEnum (Python 3.11) gives
 
     NOT_IMPLEMENTED = "not_implemented"  # the stub still raises NotImplementedError
     FORBIDDEN = "forbidden"  # called the built-in or the reference it must implement
