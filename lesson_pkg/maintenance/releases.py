@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import re
 import shutil
+import string
 import tarfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from lesson_pkg.grading.runner import isolation
 
 # Never in a student's copy: the answers, tests that need them, the instructor's pages.
 STUDENT_EXCLUDED = (
@@ -54,104 +57,37 @@ BUILD_LITTER = (
 # The site's table of contents for the instructors' pages, which the students' copy lacks.
 INSTRUCTOR_TOCTREE = re.compile(r"```\{toctree\}\n:caption: For instructors\n.*?```\n\n", re.S)
 GRADESCOPE_SOURCES = ("pyproject.toml", "README.md", "lesson_pkg/")
-WORKER_UID = 61000  # lesson_pkg.grading.runner.isolation.DEFAULT_WORKER_UID
+TEMPLATES = Path(__file__).parent / "templates"
 
-STUDENT_README = """# Loss, Epochs & Accuracy
 
-A Jupyter course, in PyTorch, on what a loss function is, how the loss relates to epochs,
-and how loss differs from accuracy.
+class _ScriptTemplate(string.Template):
+    delimiter = "@"  # "$" is bash's
 
-## Start
 
-```bash
-make lab    # sets everything up and opens the first lesson in JupyterLab
-```
-
-Without `make` (Windows, macOS without developer tools, conda): see "Without make" below.
-
-## Work on the exercises
-
-The lessons in `notebooks/` end their sections with exercises. Write your answers in
-`exercises/ex01_losses.py`, `ex02_epochs.py` and `ex03_accuracy.py`: each function's
-docstring says what to compute, with a formula, the shapes and an example.
-
-- **In a notebook**: `check("mse_loss")` grades your `exercises/` version of one function
-  in about a second, picking up your latest edit, and says what to fix.
-- **All of it**: `make grade` (or `lesson grade`) grades every exercise and prints one
-  line per function, then what to fix.
-
-## Submit
-
-Submit the three files of `exercises/` as your course asks (Gradescope upload, or a push
-to your repository). The grader runs the same checks as `make grade`, plus hidden ones.
-
-## Without make
-
-```bash
-python3 -m venv .venv
-.venv/bin/pip install -e ".[course]"      # Windows: .venv\\Scripts\\pip
-.venv/bin/lesson lab                      # opens the first lesson
-.venv/bin/lesson grade                    # grades exercises/
-```
-"""
-
-SETUP_SH = f"""#!/usr/bin/env bash
-# Gradescope runs this once, as root, when the autograder image is built.
-set -euo pipefail
-apt-get update
-apt-get install -y python3 python3-venv python3-pip bubblewrap
-python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {{
-    echo "lesson_pkg needs Python 3.11 or newer; this image has $(python3 --version)." >&2
-    echo "Choose Gradescope's base image 'Ubuntu 24.04' (Python 3.12) and rebuild." >&2
-    exit 1
-}}
-# The workers' unprivileged user: grading drops to it (uid {WORKER_UID} and up).
-id lesson-grader >/dev/null 2>&1 || useradd --system --uid {WORKER_UID} --user-group \\
-    --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin lesson-grader
-python3 -m venv /autograder/venv
-# torch's CPU build (no CUDA packages), then the package and its other dependencies
-/autograder/venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu \\
-    "torch==$(sed -n 's/.*"torch==\\([^"]*\\)".*/\\1/p' /autograder/source/pyproject.toml)"
-/autograder/venv/bin/pip install --quiet /autograder/source
-# The workers' user may read only the worker's own code of the package: without
-# namespaces, the reference implementations and the grader stay root's.
-package=$(cd /tmp && /autograder/venv/bin/python -c \
-    'import lesson_pkg, os; print(os.path.dirname(lesson_pkg.__file__))')
-find "$package" -type f ! -path "$package/__init__.py" ! -path "$package/grading/__init__.py" \
-    ! -path "$package/grading/runner/*" -exec chmod go-rwx {{}} +
-# Hidden tests: readable by root (the grader) only; results: written by root only.
-if [ -d /autograder/source/hidden ]; then
-    chown -R root:root /autograder/source/hidden
-    chmod -R go-rwx /autograder/source/hidden
-fi
-mkdir -p /autograder/results
-chmod 755 /autograder/results
-"""
-
-RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission, as root. AUTOGRADER_ROOT moves /autograder.
-set -uo pipefail
-root="${AUTOGRADER_ROOT:-/autograder}"
-python="${AUTOGRADER_PYTHON:-$root/venv/bin/python}"
-results="$root/results/results.json"
-mkdir -p "$root/results"
-# Students may upload the files alone or inside a folder: grade the folder holding them.
-found=$(find "$root/submission" -name ex01_losses.py -print -quit)
-target=$(dirname "${found:-$root/submission/ex01_losses.py}")
-hidden=()
-if [ -d "$root/source/hidden" ]; then hidden=(--hidden "$root/source/hidden"); fi
-errors=$(mktemp)
-cd /tmp  # not the source folder: the installed package is what grades
-if ! "$python" -m lesson_pkg.grade --target "$target" --json "$results" \\
-        --isolation strict "${hidden[@]}" 2>"$errors"; then
-    # Gradescope shows results.json whatever happens: always leave one that says why.
-    reason=$(tail -n 3 "$errors" | tr '\\n' ' ' | tr -cd '[:alnum:] .,:;()/_=+-' | cut -c1-600)
-    message="The autograder could not grade this submission: %s. Your course staff"
-    message+=" have to fix the autograder; this score is not final."
-    printf '{"score": 0, "output": "'"$message"'", "tests": []}\n' "$reason" > "$results"
-fi
-cat "$errors" >&2
-"""
+def gradescope_scripts() -> dict[str, str]:
+    """``setup.sh`` and ``run_autograder``, filled from the constants the grader uses."""
+    package = '"$package'
+    readable = " ".join(isolation.WORKER_CODE)
+    skip = [f'! -path {package}/{part}"' for part in isolation.WORKER_CODE if part.endswith(".py")]
+    skip += [f'! -path {package}/{part}/*"' for part in isolation.WORKER_CODE if "." not in part]
+    values = {
+        "worker_uid": str(isolation.DEFAULT_WORKER_UID),
+        "worker_account": isolation.WORKER_ACCOUNT,
+        "worker_readable": readable,
+        "worker_find_filter": " ".join(skip),
+    }
+    scripts = {}
+    for name in ("setup.sh", "run_autograder"):
+        # safe: bash's own "@" ("${hidden[@]}") stays; every "@{name}" must be filled
+        text = _ScriptTemplate((TEMPLATES / "gradescope" / name).read_text()).safe_substitute(
+            values
+        )
+        if "@{" in text:
+            raise KeyError(
+                f"{name} has a placeholder no constant fills: {text[text.index('@{') :][:40]}"
+            )
+        scripts[name] = text
+    return scripts
 
 
 def _course_files(course: Path, excluded: tuple[str, ...]) -> Iterator[Path]:
@@ -191,7 +127,7 @@ def build_student_release(course: Path, out: Path) -> Path:
     for relative in _course_files(course, STUDENT_EXCLUDED):
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(course / relative, out / relative, follow_symlinks=False)
-    (out / "README.md").write_text(STUDENT_README)
+    shutil.copyfile(TEMPLATES / "student-README.md", out / "README.md")
     _drop_instructor_pages(out / "docs" / "index.md")
     return out
 
@@ -218,7 +154,7 @@ def build_gradescope(course: Path, out: Path, hidden: Path | None = None) -> Pat
     course = _check_course(course)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+        for name, text in gradescope_scripts().items():
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16  # executable
             archive.writestr(info, text)

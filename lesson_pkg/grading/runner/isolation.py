@@ -50,6 +50,10 @@ ROOT_CAPABILITIES = (
 )
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 HOST_MODULE = "lesson_pkg.grading.runner.forking"
+# The only parts of lesson_pkg a worker may read: its own code. The sandbox shows only
+# these, and Gradescope's setup.sh takes every other file of the package from the
+# workers' user (lesson_pkg/maintenance/templates/gradescope/setup.sh).
+WORKER_CODE = ("__init__.py", "grading/__init__.py", "grading/runner")
 
 
 class Isolation(str, Enum):
@@ -180,7 +184,7 @@ def _package_view() -> list[str]:
     """Options that show only the worker's code of ``lesson_pkg``: no reference, no grader."""
     package = Path(__file__).resolve().parents[2]
     options = ["--tmpfs", str(package)]
-    for part in ("__init__.py", "grading/__init__.py", "grading/runner"):
+    for part in WORKER_CODE:
         options += ["--ro-bind", str(package / part), str(package / part)]
     return [*options, "--remount-ro", str(package)]
 
@@ -252,7 +256,12 @@ def course_paths() -> list[Path]:
     Checked, without Landlock, in the "user" isolation (:func:`require_private`).
     """
     package = Path(__file__).resolve().parents[2]
-    paths = [package / "losses.py", package / "grading" / "core"]
+    worker_code = [package / part for part in WORKER_CODE]
+    paths = [
+        path
+        for path in sorted(package.rglob("*.py"))
+        if not any(path == code or code in path.parents for code in worker_code)
+    ]
     solutions = package.parent / "solutions"
     return [*paths, solutions] if solutions.is_dir() else paths
 
