@@ -1,8 +1,10 @@
 """Packaging a course folder for the places it is taught and graded.
 
-- :func:`build_student_release` (``lesson student-release --out DIR``): the students'
-  copy, without ``solutions/``, hidden tests, the instructor's guide or the grader's own
-  tests (which hold solution code), and with a README written for students;
+- :func:`build_student_release` (``lesson student-release --out DIR [--ref REF]``): the
+  students' copy, from what git tracks at a commit (never the working tree), without
+  ``solutions/``, the instructor's guide or the grader's own tests (which hold solution
+  code), with a README written for students; it refuses to ship a solved exercise,
+  hidden tests, submissions or grades;
 - :func:`release_solutions` (``lesson release-solutions --out DIR``): the solutions
   alone, to publish after the deadline;
 - :func:`build_grader_archive` (``lesson grader-archive --out FILE.tar.gz``): the
@@ -19,25 +21,31 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import string
+import subprocess
 import tarfile
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from lesson_pkg.grading.runner import isolation
+from lesson_pkg.maintenance.exercise_stubs import make_stub
 
 # Never in a student's copy: the answers, tests that need them, the instructor's pages.
 STUDENT_EXCLUDED = (
     "solutions",
     "tests/grader_fixtures",
     "tests/grading",
-    "hidden",
     "docs/instructor-guide.md",
     "docs/design.md",
 )
+# Never shipped, and refused rather than dropped (they are not meant to be in git): the
+# folders the instructor guide names for hidden tests, a class's submissions and grades.
+PRIVATE_FOLDERS = ("hidden", "hidden_tests", "submissions", "results", "grades")
+PRIVATE_FILES = ("results.json", "report.json", "gradebook.csv", "summary.csv")
 # Never copied anywhere: what a checkout makes or caches.
 BUILD_LITTER = (
     ".git",
@@ -119,17 +127,89 @@ def _check_course(course: Path) -> Path:
     return course
 
 
-def build_student_release(course: Path, out: Path) -> Path:
-    """Copy ``course`` to ``out`` without solutions or solution code; a students' README."""
+class ReleaseRefused(ValueError):
+    """What the students' copy would ship holds private material."""
+
+
+def build_student_release(course: Path, out: Path, ref: str = "HEAD") -> Path:
+    """The students' copy: what git tracks at ``ref``, less the instructors' paths.
+
+    Never the working tree: an answer typed into ``exercises/``, a class's submissions or
+    grades lying beside the course are not committed, so they are not shipped. What is
+    committed is checked: :class:`ReleaseRefused` if it holds a solved exercise (a stub
+    unlike the one generated from ``solutions/``), hidden tests, submissions or grades.
+    """
     course = _check_course(course)
+    tracked = _tracked_files(course, ref)
+    shipped = {
+        path: member
+        for path, member in tracked.items()
+        if not any(path == item or path.startswith(f"{item}/") for item in STUDENT_EXCLUDED)
+    }
+    _refuse_private_material(shipped, tracked, ref)
     if out.exists():
         shutil.rmtree(out)
-    for relative in _course_files(course, STUDENT_EXCLUDED):
-        (out / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(course / relative, out / relative, follow_symlinks=False)
+    for path, (member, data) in shipped.items():
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if member.issym():
+            target.symlink_to(member.linkname)
+        else:
+            target.write_bytes(data)
+            target.chmod(member.mode & 0o755)
     shutil.copyfile(TEMPLATES / "student-README.md", out / "README.md")
     _drop_instructor_pages(out / "docs" / "index.md")
     return out
+
+
+def _tracked_files(course: Path, ref: str) -> dict[str, tuple[tarfile.TarInfo, bytes]]:
+    """Path -> (tar entry, content) of every file and link git tracks at ``ref``."""
+    completed = subprocess.run(
+        ["git", "-C", str(course), "archive", "--format=tar", ref],
+        capture_output=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise ReleaseRefused(
+            f"the students' copy is built from git, and `git archive {ref}` failed in "
+            f"{course}: {completed.stderr.decode(errors='replace').strip()}"
+        )
+    files = {}
+    with tarfile.open(fileobj=io.BytesIO(completed.stdout)) as archive:
+        for member in archive.getmembers():
+            if member.isfile() or member.issym():
+                handle = archive.extractfile(member) if member.isfile() else None
+                files[member.name] = (member, handle.read() if handle else b"")
+    return files
+
+
+def _refuse_private_material(
+    shipped: dict[str, tuple[tarfile.TarInfo, bytes]],
+    tracked: dict[str, tuple[tarfile.TarInfo, bytes]],
+    ref: str,
+) -> None:
+    problems = []
+    for path, (_, data) in shipped.items():
+        parts = PurePosixPath(path).parts
+        if private := [part for part in parts[:-1] if part in PRIVATE_FOLDERS]:
+            problems.append(
+                f"{path} (in a {private[0]}/ folder: hidden tests, submissions or grades)"
+            )
+        elif parts[-1] in PRIVATE_FILES:
+            problems.append(f"{path} (a grading result)")
+        elif len(parts) == 2 and parts[0] == "exercises" and f"solutions/{parts[1]}" in tracked:
+            solution = tracked[f"solutions/{parts[1]}"][1].decode()
+            if data.decode() != make_stub(solution):
+                problems.append(
+                    f"{path} (unlike the stub generated from solutions/{parts[1]}: a solved "
+                    "or edited exercise; `lesson stubs --force` regenerates it, then commit)"
+                )
+    if problems:
+        listed = "\n  ".join(problems)
+        raise ReleaseRefused(
+            f"refusing to build the students' copy from {ref}: it would ship\n  {listed}\n"
+            "Take them out of git (git rm --cached, and list them in .gitignore) or fix them."
+        )
 
 
 def _drop_instructor_pages(index: Path) -> None:

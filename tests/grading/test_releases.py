@@ -256,3 +256,58 @@ def test_the_autograder_always_leaves_a_results_json_that_says_why(gradescope, t
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0 and results["tests"] == []
     assert "could not grade" in results["output"] and "not installed" in results["output"]
+
+
+def _git(course: Path, *arguments: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(course), "-c", "user.name=t", "-c", "user.email=t@t", *arguments],
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_the_student_release_comes_from_git_not_from_a_dirty_tree(tmp_path):
+    course = tmp_path / "course"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(course)], check=True)
+    stub = (course / "exercises" / "ex01_losses.py").read_text()
+    # an instructor's solved exercise, a class's submissions and grades, hidden tests
+    shutil.copyfile(
+        course / "solutions" / "ex01_losses.py", course / "exercises" / "ex01_losses.py"
+    )
+    for private in ("hidden_tests/test_secret.py", "submissions/ann/ex01_losses.py"):
+        (course / private).parent.mkdir(parents=True)
+        (course / private).write_text("secret = 1\n")
+    (course / "results").mkdir()
+    (course / "results" / "gradebook.csv").write_text("student,total\nann,68\n")
+    out = releases.build_student_release(course, tmp_path / "student")
+    assert (out / "exercises" / "ex01_losses.py").read_text() == stub  # HEAD's stub
+    for private in ("hidden_tests", "submissions", "results", "solutions"):
+        assert not (out / private).exists(), private
+    # committed, each of them is refused, and named
+    _git(course, "add", "-f", "exercises", "hidden_tests", "submissions", "results")
+    _git(course, "commit", "-qm", "everything")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lesson_pkg.grading.front.cli",
+            "student-release",
+            "--course",
+            str(course),
+            "--out",
+            str(tmp_path / "refused"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 2 and not (tmp_path / "refused").exists()
+    for named in (
+        "exercises/ex01_losses.py (unlike the stub generated from solutions/ex01_losses.py",
+        "hidden_tests/test_secret.py",
+        "submissions/ann/ex01_losses.py",
+        "results/gradebook.csv",
+    ):
+        assert named in completed.stderr, (named, completed.stderr)
+    # an older commit is still a valid release
+    older = releases.build_student_release(course, tmp_path / "older", ref="HEAD~1")
+    assert (older / "exercises" / "ex01_losses.py").read_text() == stub

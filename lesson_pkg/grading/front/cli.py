@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
         release = verbs.add_parser(verb, help=help_text)
         release.add_argument("--course", type=_folder, default=".", help="the course folder")
         release.add_argument("--out", type=Path, required=True)
+        if verb == "student-release":
+            release.add_argument(
+                "--ref", default="HEAD", help="the git commit to build it from (default: HEAD)"
+            )
 
     gradescope = verbs.add_parser("gradescope", help="Gradescope's autograder zip")
     gradescope.add_argument("--course", type=_folder, default=".", help="the course folder")
@@ -219,7 +223,7 @@ def _stubs(args: argparse.Namespace) -> int:
 def _student_release(args: argparse.Namespace) -> int:
     from lesson_pkg.maintenance.releases import build_student_release
 
-    print(f"student copy in {build_student_release(args.course, args.out)}")
+    print(f"student copy in {build_student_release(args.course, args.out, args.ref)}")
     return 0
 
 
