@@ -12,7 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from submissions import ROOT
+from submissions import ROOT, scores_by_function, write_submission
+from test_container_attacks import HONEST_IMPORTS
 
 from lesson_pkg.grading.core.cases import CASES
 from lesson_pkg.grading.runner import isolation
@@ -236,14 +237,14 @@ def test_the_installed_wheel_grades_as_gradescope_runs_it(gradescope, environmen
     # an attack on the unpacked sources earns nothing
     shutil.rmtree(root / "submission")
     submission = root / "submission"
-    from submissions import write_submission
-
     losses = str(root / "source" / "lesson_pkg" / "losses.py")
-    write_submission([], submission, {"mse_loss": READ_THE_SOURCE.format(losses=losses)})
+    attack = {"mse_loss": READ_THE_SOURCE.format(losses=losses), "steps_per_epoch": HONEST_IMPORTS}
+    write_submission([], submission, attack)
     completed = _run_autograder(root, python, **environment)
     results = json.loads((root / "results" / "results.json").read_text())
-    mse = [test for test in results["tests"] if test["name"].startswith("mse_loss")]
-    assert mse and sum(test["score"] for test in mse) == 0, results["output"]
+    scores = scores_by_function(results)
+    assert scores["mse_loss"][0] == 0, results["output"]
+    assert scores["steps_per_epoch"][0] == scores["steps_per_epoch"][1] > 0  # scipy imported
 
 
 def test_the_autograder_always_leaves_a_results_json_that_says_why(gradescope, tmp_path):
