@@ -253,3 +253,38 @@ def test_the_cleanup_finds_ipc_objects_by_owner():
         libc.shmctl(made[0][1], cleanup.IPC_RMID, None)
         libc.msgctl(made[1][1], cleanup.IPC_RMID, None)
         libc.semctl(made[2][1], 0, cleanup.IPC_RMID)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="worker users are switched to only by root")
+def test_graders_running_at_once_never_share_a_worker_user(tmp_path, monkeypatch):
+    """The cleanup after a submission removes all its user owns: a second grader's
+    worker must have a user of its own, or it would be killed mid-run."""
+    from lesson_pkg.grading.runner import isolation
+
+    first = isolation.claim_worker_ids()
+    second = isolation.claim_worker_ids()
+    assert first[0] != second[0]
+    first[2].close()
+    assert isolation.claim_worker_ids()[0] == first[0]  # a released user is taken again
+    monkeypatch.setenv("LESSON_PKG_BWRAP", "")
+    import subprocess
+    import sys
+
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "lesson_pkg.grade", "--target", str(ROOT / "solutions")],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        for _ in range(3)
+    ]
+    tables = [run.communicate(timeout=600)[0] for run in runs]
+    assert all("Score: 68 / 68. All tests passed." in table for table in tables), tables
+    uids = {
+        line.split("uid ")[1].split(",")[0]
+        for table in tables
+        for line in table.splitlines()
+        if line.startswith("Isolation")
+    }
+    assert len(uids) == 3, uids

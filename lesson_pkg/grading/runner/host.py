@@ -34,7 +34,7 @@ class WorkerHost:
 
     def __init__(self, policy: str = "auto", slot: int = 0) -> None:
         self.isolation = isolation_.choose(policy)
-        self.uid, self.gid = isolation_.worker_ids(slot)
+        self.uid, self.gid, self._uid_claim = isolation_.claim_worker_ids(slot)
         protected = self.isolation is not isolation_.Isolation.NONE
         self.file_rules = landlock.abi_version() if protected else 0
         if self.isolation is isolation_.Isolation.USER:

@@ -18,24 +18,29 @@ Three levels, best first:
 saying what is missing; ``choose("none")`` asks for no isolation.
 
 Environment: ``LESSON_PKG_BWRAP`` names the bwrap binary ("" disables it);
-``LESSON_PKG_WORKER_UID`` is the first of the unprivileged user ids (default 61000; one
-per grading process, so that two workers never share one).
+``LESSON_PKG_WORKER_UID`` is the first of the unprivileged user ids (default 61000; each
+grading process claims one no other grader uses: :func:`claim_worker_ids`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 POLICIES = ("auto", "strict", "none")
 DEFAULT_WORKER_UID = 61000
+UID_RANGE = 64  # worker user ids, from DEFAULT_WORKER_UID on: graders running at once
 WORKER_ACCOUNT = "lesson-grader"
 # What the host keeps, as root inside bubblewrap: enough to make each worker's PID
 # namespace, hand it a folder, drop it to its user and stop it. Everything else goes.
@@ -126,6 +131,43 @@ def worker_ids(slot: int) -> tuple[int, int]:
             "the first of a range of unused user ids"
         )
     return uid, uid
+
+
+def claim_worker_ids(first_slot: int = 0) -> tuple[int, int, BinaryIO | None]:
+    """A worker (uid, gid) that no other grader on this machine is using, and its lock.
+
+    Two graders at once (a class graded by several processes, two runs by two people)
+    must never share a worker user: after each submission the host removes everything
+    that user owns. As root, the host takes the first free uid from slot ``first_slot``
+    on, holding an exclusive lock on ``uid-N.lock`` in a folder only root may write;
+    the lock ends with the process. Not root, no user is ever switched to: no lock.
+    """
+    if os.geteuid() != 0:
+        return (*worker_ids(first_slot), None)
+    folder = _lock_folder()
+    for slot in range(first_slot, first_slot + UID_RANGE):
+        uid, gid = worker_ids(slot)
+        handle = open(folder / f"uid-{uid}.lock", "ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return uid, gid, handle
+    raise IsolationUnavailable(f"all {UID_RANGE} worker user ids are taken by other graders")
+
+
+def _lock_folder() -> Path:
+    """``/run/lesson-pkg`` (or one in the temporary folder), root's and writable by root only."""
+    for parent in (Path("/run"), Path(tempfile.gettempdir())):
+        if not parent.is_dir():
+            continue
+        folder = parent / "lesson-pkg-workers"
+        folder.mkdir(mode=0o755, exist_ok=True)
+        status = folder.lstat()
+        if status.st_uid == 0 and not status.st_mode & 0o022 and stat.S_ISDIR(status.st_mode):
+            return folder
+    raise IsolationUnavailable("no folder writable by root only to hold the worker user ids")
 
 
 @functools.cache
