@@ -69,3 +69,8 @@ def test_a_folder_name_is_escaped_in_the_report(tmp_path):
     similarity.report_class(folder, tmp_path / "out", ROOT)
     page = (tmp_path / "out" / similarity.HTML_FILE).read_text()
     assert "&lt;b&gt;x&amp;y" in page and "<b>x" not in page
+
+
+def test_without_the_stubs_there_is_no_report(tmp_path):
+    with pytest.raises(ValueError, match="has no exercises/"):
+        similarity.boilerplate_files(tmp_path)

@@ -59,6 +59,9 @@ def _late_options(parser: argparse.ArgumentParser) -> None:
     late.add_argument("--times", type=Path, help="CSV folder,time: the last source of times")
     late.add_argument("--assignment", help="the LMS's assignment (grade item) column name")
     late.add_argument("--no-similarity", action="store_true", help="skip the similarity report")
+    late.add_argument(
+        "--course", type=_folder, default=".", help="the course folder (its stubs: boilerplate)"
+    )
 
 
 def _grade_options(parser: argparse.ArgumentParser) -> None:
@@ -232,7 +235,9 @@ def _github_summary(report) -> None:
 
 def _grade_class(args: argparse.Namespace) -> int:
     from lesson_pkg.grading.front.class_grading import grade_class
+    from lesson_pkg.grading.front.gradebooks import check_options, finish_from_options
 
+    check_options(args)
     started = time.perf_counter()
     students = grade_class(
         args.submissions, args.out, args.hidden, args.jobs, args.force, args.time_limit
@@ -244,8 +249,6 @@ def _grade_class(args: argparse.Namespace) -> int:
         f"({seconds / len(students):.1f} s per submission): {args.out / 'gradebook.csv'}, "
         f"{args.out / 'summary.csv'}"
     )
-    from lesson_pkg.grading.front.gradebooks import finish_from_options
-
     return finish_from_options(args, students)
 
 

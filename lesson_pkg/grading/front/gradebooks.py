@@ -220,6 +220,19 @@ def policy_from_options(args: argparse.Namespace) -> LatePolicy | None:
     return None
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """Read the roster, policy, times and boilerplate before grading: a typo fails at once."""
+    if args.roster:
+        read_roster(args.roster)
+    if args.times:
+        read_times(args.times)
+    policy_from_options(args)
+    if not args.no_similarity:
+        from lesson_pkg.grading.front.similarity import boilerplate_files
+
+        boilerplate_files(args.course)
+
+
 def finish_from_options(args: argparse.Namespace, students: list[StudentResult]) -> int:
     """``grade-class``'s last steps; the exit status: 1 when the roster does not match."""
     roster = read_roster(args.roster) if args.roster else None
@@ -238,7 +251,7 @@ def finish_from_options(args: argparse.Namespace, students: list[StudentResult])
     if not args.no_similarity:
         from lesson_pkg.grading.front.similarity import report_class
 
-        report_class(args.submissions, args.out)
+        report_class(args.submissions, args.out, args.course)
     for line in check.lines():
         print(f"roster mismatch: {line}", file=sys.stderr)
     return 0 if check.ok else 1

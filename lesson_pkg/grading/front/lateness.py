@@ -39,6 +39,7 @@ DAY = timedelta(days=1)
 GRADESCOPE_METADATA = "submission_metadata.json"
 CLASSROOM50_RESULT = "result.json"
 SOURCES = ("gradescope", "classroom50", "git", "times")
+GIT_LOG = ("git", "--no-pager", "-c", "core.fsmonitor=false")  # no pager, no hook to run
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|day|days)\s*$")
 UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "day": 86400, "days": 86400}
 
@@ -174,7 +175,7 @@ def last_commit_time(folder: Path) -> datetime | None:
     """The committer date of the last commit of the git repository holding ``folder``."""
     try:
         completed = subprocess.run(
-            ["git", "-C", str(folder), "log", "-1", "--format=%cI"],
+            [*GIT_LOG, "-C", str(folder), "log", "-1", "--format=%cI"],
             capture_output=True,
             text=True,
             timeout=30,

@@ -60,10 +60,15 @@ def boilerplate_files(course: Path | None = None) -> list[Path]:
     import lesson_pkg
 
     package = Path(lesson_pkg.__file__).parent
-    course = Path(course) if course is not None else package.parent
+    course = Path(course) if course is not None else Path.cwd()
     files = [
         path for folder in ("exercises", "solutions") for path in (course / folder).glob("*.py")
     ]
+    if not (course / "exercises").is_dir():
+        raise ValueError(
+            f"{course.resolve()} has no exercises/: the stubs every student started from are "
+            "the similarity report's boilerplate; run in the course folder, or pass --course"
+        )
     return sorted(files) + [
         package / name for name in REFERENCE_MODULES if (package / name).exists()
     ]
