@@ -52,7 +52,7 @@ exercises: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py
 
-## grade-class: grade a class, always isolated (ARGS="SUBMISSIONS --out RESULTS [--hidden DIR]")
+## grade-class: grade a class, always isolated (ARGS="SUBMISSIONS --out RESULTS [--hidden DIR] [--roster CSV] [--deadline ISO-8601 --late-penalty 10%/day]"): gradebooks, Canvas/Moodle files, a similarity report
 grade-class: $(STAMP)
 	$(BIN)/lesson grade-class $(ARGS)
 

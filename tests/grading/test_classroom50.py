@@ -2,6 +2,7 @@
 ``datetime`` (the graded commit's date) stays the same when the submission is regraded."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -91,3 +92,18 @@ def test_without_a_commit_the_datetime_must_be_given(tmp_path):
         to_classroom50(Report(), tmp_path, RUNNER)
     given = to_classroom50(Report(), tmp_path, {**RUNNER, "SUBMISSION_DATETIME": COMMITTED})
     assert given["datetime"] == "2026-10-01T19:30:00Z"
+
+
+def test_the_guides_autograder_writes_a_valid_result_in_a_checkout(checkout):
+    """docs/classroom50/autograder.py, run as Classroom 50's runner runs it."""
+    result = checkout / "result.json"
+    result.unlink(missing_ok=True)
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "classroom50" / "autograder.py")],
+        capture_output=True, text=True, cwd=checkout, timeout=600,
+        env={**os.environ, **RUNNER},
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    written = json.loads(result.read_text())
+    jsonschema.validate(written, RESULT_SCHEMA)
+    assert written["score"] == TOTAL and written["datetime"] == "2026-10-01T19:30:00Z"
