@@ -74,3 +74,15 @@ def test_a_folder_name_is_escaped_in_the_report(tmp_path):
 def test_without_the_stubs_there_is_no_report(tmp_path):
     with pytest.raises(ValueError, match="has no exercises/"):
         similarity.boilerplate_files(tmp_path)
+
+
+def test_the_similarity_verb_writes_the_report_or_says_what_is_missing(tmp_path, capsys):
+    from lesson_pkg.grading.front.cli import main
+
+    folder = tmp_path / "class"
+    write_class(folder)
+    out = tmp_path / "out"
+    assert main(["similarity", str(folder), "--out", str(out), "--course", str(ROOT)]) == 0
+    assert "3 of" in capsys.readouterr().out and (out / similarity.CSV_FILE).is_file()
+    assert main(["similarity", str(folder), "--out", str(out), "--course", str(tmp_path)]) == 2
+    assert "has no exercises/" in capsys.readouterr().err
