@@ -235,6 +235,9 @@ def test_grade_class_writes_every_gradebook_and_exits_non_zero_on_a_mismatch(tmp
     )  # fmt: skip
     assert completed.returncode == 1, completed.stderr
     assert "roster student 'ghost' has no submission folder" in completed.stderr
+    assert f"late: bob: submitted 2026-10-03T12:00:00+00:00 (git), 2 day(s), {TOTAL} ->" in (
+        completed.stdout
+    )
     with (out / "gradebook.csv").open() as handle:
         book = {row["student"]: row for row in csv.DictReader(handle)}
     assert book["ada"]["total"] == book["bob"]["total"] == str(TOTAL)

@@ -211,6 +211,19 @@ def finish_class(
     return check_roster([student.student for student in students], roster)
 
 
+def print_late_work(out: Path) -> None:
+    """One line per late student, and the students whose time is unknown."""
+    for path in sorted((out / "lateness").glob("*.json")):
+        late = json.loads(path.read_text())
+        if late["days late"] != "0":
+            print(
+                f"late: {path.stem}: submitted {late['submitted']} ({late['time from']}), "
+                f"{late['days late']} day(s), {late['raw score']} -> {late['final score']}"
+            )
+        elif not late["submitted"]:
+            print(f"late: {path.stem}: no submission time found, no penalty applied")
+
+
 def policy_from_options(args: argparse.Namespace) -> LatePolicy | None:
     """The late policy of ``--late-policy FILE``, or of ``--deadline`` and its options."""
     if args.late_policy:
@@ -237,15 +250,18 @@ def finish_from_options(args: argparse.Namespace, students: list[StudentResult])
     """``grade-class``'s last steps; the exit status: 1 when the roster does not match."""
     roster = read_roster(args.roster) if args.roster else None
     times = read_times(args.times) if args.times else None
+    policy = policy_from_options(args)
     check = finish_class(
         students,
         args.submissions,
         args.out,
         roster,
-        policy_from_options(args),
+        policy,
         times,
         args.assignment or DEFAULT_ASSIGNMENT,
     )
+    if policy is not None:
+        print_late_work(args.out)
     if roster is not None:
         print(f"Canvas: {args.out / CANVAS_FILE}, Moodle: {args.out / MOODLE_FILE}")
     if not args.no_similarity:
