@@ -13,7 +13,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,test,docs]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,grading,test,docs]'
 	@touch $@
 
 ## lab: set everything up and open the first lesson in JupyterLab; prints its URL (ARGS="--no-browser --port 8899" passes options through)

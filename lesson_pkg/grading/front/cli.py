@@ -43,7 +43,7 @@ def _folder(value: str) -> Path:
 def _submission(value: str) -> Path:
     path = Path(value)
     if not (path.is_dir() or (path.is_file() and path.suffix == ".zip")):
-        raise argparse.ArgumentTypeError(f"{value} is neither a folder nor a .zip file")
+        raise argparse.ArgumentTypeError(f"{value} is not a folder (nor a .zip file)")
     return path
 
 
