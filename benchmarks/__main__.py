@@ -17,6 +17,7 @@ from benchmarks import (
     bench_import,
     bench_losses,
     bench_notebooks,
+    bench_similarity,
     profile_losses,
 )
 from benchmarks.report import format_table
@@ -26,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--only",
-        choices=["losses", "fit", "grading", "batch", "notebooks", "import"],
+        choices=["losses", "fit", "grading", "batch", "similarity", "notebooks", "import"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -54,6 +55,10 @@ def main() -> None:
     if args.only in (None, "batch"):
         title = "Grading a whole class (the peer column is the budget)"
         print(format_table(title, bench_batch.run()))
+        print()
+    if args.only in (None, "similarity"):
+        title = "The similarity report (the peer column is the budget)"
+        print(format_table(title, bench_similarity.run()))
         print()
     if args.only in (None, "notebooks"):
         title = "The course executed headless (the peer column is the budget)"

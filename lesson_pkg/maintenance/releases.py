@@ -21,7 +21,9 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import os
 import re
 import shutil
 import string
@@ -248,11 +250,42 @@ def build_gradescope(course: Path, out: Path, hidden: Path | None = None) -> Pat
 
 
 def build_grader_archive(course: Path, out: Path) -> Path:
-    """A ``.tar.gz`` of the package's sources: what a workflow installs to grade."""
+    """A ``.tar.gz`` of the package's sources: what a workflow installs to grade.
+
+    Byte-reproducible: the same sources give the same SHA-256 (see :func:`_reproducible_tar`).
+    """
     course = _check_course(course)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(out, "w:gz") as archive:
-        for relative in _course_files(course, ()):
-            if relative.as_posix().startswith(GRADESCOPE_SOURCES):
-                archive.add(course / relative, relative.as_posix())
+    files = [
+        relative
+        for relative in _course_files(course, ())
+        if relative.as_posix().startswith(GRADESCOPE_SOURCES)
+    ]
+    _reproducible_tar(course, files, out)
     return out
+
+
+def _reproducible_tar(root: Path, files: list[Path], out: Path) -> None:
+    """``files`` (relative to ``root``) as a tar.gz whose bytes depend on their contents only.
+
+    Entries sorted by name; every mtime ``SOURCE_DATE_EPOCH`` (reproducible-builds.org's
+    convention; 0 when unset); owner root:root (uid/gid 0, no names); modes 0644, or 0755
+    for executables; regular files only; the gzip header without a file name or time
+    (``gzip.GzipFile(filename="", mtime=...)``, RFC 1952's MTIME field).
+    """
+    stamp = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    with (
+        out.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=stamp) as compressed,
+        tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as archive,
+    ):
+        for relative in sorted(files, key=lambda path: path.as_posix()):
+            path = root / relative
+            if path.is_symlink() or not path.is_file():
+                continue
+            data = path.read_bytes()
+            info = tarfile.TarInfo(relative.as_posix())
+            info.size, info.mtime, info.uid, info.gid = len(data), stamp, 0, 0
+            info.uname = info.gname = ""
+            info.mode = 0o755 if path.stat().st_mode & 0o100 else 0o644
+            archive.addfile(info, io.BytesIO(data))
