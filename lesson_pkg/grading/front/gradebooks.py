@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lesson_pkg.grading.front.class_grading import StudentResult
+from lesson_pkg.grading.front.class_grading import StudentResult, spreadsheet_cell
 from lesson_pkg.grading.front.lateness import (
     Lateness,
     LatePolicy,
@@ -144,8 +144,10 @@ def extend_gradebook(
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, [*header, *added])
         writer.writeheader()
+        # the gradebook shows each folder's name made safe (spreadsheet_cell): map it back
+        folders = {spreadsheet_cell(folder): folder for folder in lateness}
         for row in rows:
-            folder = row["student"]
+            folder = folders[row["student"]]
             known = (roster or {}).get(folder)
             extra = {"name": known.name if known else "", "email": known.email if known else ""}
             writer.writerow({**row, **extra, **lateness[folder].row()})
