@@ -17,6 +17,7 @@ from benchmarks import (
     bench_import,
     bench_losses,
     bench_notebooks,
+    bench_room,
     profile_losses,
 )
 from benchmarks.report import format_table
@@ -26,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--only",
-        choices=["losses", "fit", "grading", "batch", "notebooks", "import"],
+        choices=["losses", "fit", "grading", "batch", "notebooks", "import", "room"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -61,6 +62,16 @@ def main() -> None:
         print()
     if args.only in (None, "import"):
         print(format_table("Import time vs import torch (fresh interpreter)", bench_import.run()))
+        print()
+    if args.only in (None, "room"):
+        rows, notes = bench_room.run()
+        title = (
+            f"The live room: {bench_room.LEARNERS} simulated learners x "
+            f"{bench_room.RESULTS_EACH} results over {bench_room.SECONDS:g} s, loopback "
+            "(the peer column is the budget)"
+        )
+        print(format_table(title, rows))
+        print("\n".join(notes))
 
 
 if __name__ == "__main__":
