@@ -171,10 +171,10 @@ class Endpoints:
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             raise Refused(415, "a post is application/json")
         result = parse_result(await read_body(request), self.catalogue, self.clock())
-        if not self.limit.allow(result.kernel, result.received):
-            raise Refused(429, f"at most {PER_SECOND:g} result per second per learner")
         if self.store.count() >= MAX_RESULTS:
             raise Refused(503, "the room is full")
+        if not self.limit.allow(result.kernel, result.received):
+            raise Refused(429, f"at most {PER_SECOND:g} result per second per learner")
         self.store.add(result)
         return JSONResponse({"stored": True}, status_code=201)
 
