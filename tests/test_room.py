@@ -30,7 +30,7 @@ from lesson_pkg.grading.core import mistakes
 from lesson_pkg.grading.core.cases import EXERCISE_FILES, FILE_OF, cases_for
 from lesson_pkg.grading.front.cli import main as lesson
 from lesson_pkg.room import app as room_app
-from lesson_pkg.room import client
+from lesson_pkg.room import client, server
 from lesson_pkg.room.catalogue import catalogue
 from lesson_pkg.room.store import Store, delete_room
 
@@ -300,6 +300,13 @@ def test_unknown_routes_and_methods_are_refused(room):
     )
 
 
+def test_the_page_s_style_and_script_are_served_to_anyone(room):
+    script = room.http.get("/room.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "/dashboard/live?token=" in script.text
+    assert room.http.get("/room.css").headers["content-type"].startswith("text/css")
+
+
 def test_the_join_page_shows_the_line_to_run_with_the_join_token_only(room):
     page = room.http.get(f"/join/{room.tokens.join}")
     assert page.status_code == 200
@@ -366,6 +373,24 @@ def test_lesson_room_clear_deletes_every_result_and_both_tokens(tmp_path, capsys
     assert fresh.count() == 0 and fresh.tokens() != old_tokens
     fresh.close()
     assert delete_room(tmp_path / "none.sqlite3") == []
+
+
+def test_lesson_room_says_why_it_cannot_start(tmp_path, capsys):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        assert lesson(["room", "--port", port, "--db", str(tmp_path / "r.sqlite3")]) == 2
+    assert "lesson room:" in capsys.readouterr().err
+    assert lesson(["room", "--idle-minutes", "0", "--db", str(tmp_path / "r.sqlite3")]) == 2
+    assert "--idle-minutes should be positive, got 0.0" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # no room was created
+
+
+def test_the_printed_addresses_name_a_host_learners_can_reach():
+    assert server.addresses("0.0.0.0", 8765, "J", "I") == (
+        f"http://{socket.gethostname()}:8765/dashboard?token=I",
+        f"http://{socket.gethostname()}:8765/join/J",
+    )
+    assert server.addresses("::1", 80, "J", "I")[1] == "http://[::1]:80/join/J"
 
 
 # --- the learner's client -------------------------------------------------------------------
