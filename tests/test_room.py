@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from lesson_pkg import checks
@@ -195,6 +197,8 @@ BAD_RESULTS = {
     "a huge maximum": (outcome(points=0, max_points=10**9), 422),
     "an unknown mistake": (outcome(points=0, mistake="you_are_slow"), 422),
     "another function's mistake": (outcome(points=0, mistake="mae_mean_over_batch"), 422),
+    "a mistake given as a list": (outcome(points=0, mistake=["mse_not_squared"]), 422),
+    "a mistake given as null": (outcome(points=0, mistake=None), 422),
     "a kernel id with a slash": (outcome(kernel="../../etc/passwd"), 422),
     "a short kernel id": (outcome(kernel="abc"), 422),
     "an empty name": (outcome(name="   "), 422),
@@ -206,6 +210,8 @@ BAD_RESULTS = {
     "a time as a string": (outcome(time="now"), 422),
     "a time of NaN": (json.dumps(outcome(time=float("nan"))).encode(), 422),
     "a negative time": (outcome(time=-5), 422),
+    "an infinite time": (json.dumps(outcome(time=float("inf"))).encode(), 422),
+    "a time too large for a float": (outcome(time=10**400), 422),
 }
 
 
@@ -215,6 +221,35 @@ def test_a_bad_result_gets_a_4xx_and_stores_nothing(room, body, status):
     assert response.status_code == status, response.text
     assert "error" in response.json()
     assert room.store.count() == 0
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+ONE_FIELD_WRONG = st.sampled_from(sorted(outcome())).flatmap(
+    lambda field: JSON.map(lambda value: {**outcome(), field: value})
+)
+POSTS = JSON | ONE_FIELD_WRONG | st.fixed_dictionaries({f: JSON for f in outcome()})
+
+
+@pytest.fixture(scope="module")
+def shared_room(tmp_path_factory):
+    room = Room(tmp_path_factory.mktemp("room") / "room.sqlite3")
+    yield room
+    room.store.close()
+
+
+@settings(max_examples=300)  # each example is one in-process request: about 5 ms
+@given(body=POSTS)
+def test_any_json_is_stored_with_201_or_refused_with_a_4xx_never_a_server_error(shared_room, body):
+    before = shared_room.store.count()
+    status = shared_room.post(json.dumps(body).encode()).status_code
+    assert status == 201 or 400 <= status < 500
+    assert shared_room.store.count() == before + (status == 201)
 
 
 @pytest.mark.parametrize(
