@@ -13,7 +13,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,test,docs]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[course,grading,test,docs]'
 	@touch $@
 
 ## lab: set everything up and open the first lesson in JupyterLab; prints its URL (ARGS="--no-browser --port 8899" passes options through)
@@ -24,11 +24,14 @@ lab: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(ARGS)
 
-## lint: ruff's rules and formatting, and mypy's type check of lesson_pkg
+## lint: ruff's rules and formatting, mypy's type check of lesson_pkg (as Python 3.10), and
+## vermin's proof that the package, solutions and tools need no Python newer than 3.10
+## (Gradescope's default image); `--exclude long`: torch.long is no Python 2 `long`
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy lesson_pkg
+	$(BIN)/vermin --no-tips --violations --exclude long -t=3.10- lesson_pkg solutions tools
 
 ## mutation: the graders' strength: mutmut alters solutions/, the graders must fail each change (about 3 minutes)
 mutation: $(STAMP)
@@ -52,7 +55,7 @@ exercises: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py
 
-## grade-class: grade a class, always isolated (ARGS="SUBMISSIONS --out RESULTS [--hidden DIR]")
+## grade-class: grade a class, always isolated (ARGS="SUBMISSIONS --out RESULTS [--hidden DIR] [--roster CSV] [--deadline ISO-8601 --late-penalty 10%/day]"): gradebooks, Canvas/Moodle files, a similarity report
 grade-class: $(STAMP)
 	$(BIN)/lesson grade-class $(ARGS)
 

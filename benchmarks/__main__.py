@@ -18,6 +18,7 @@ from benchmarks import (
     bench_losses,
     bench_notebooks,
     bench_room,
+    bench_similarity,
     profile_losses,
 )
 from benchmarks.report import format_table
@@ -27,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--only",
-        choices=["losses", "fit", "grading", "batch", "notebooks", "import", "room"],
+        choices=["losses", "fit", "grading", "batch", "similarity", "notebooks", "import", "room"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -55,6 +56,10 @@ def main() -> None:
     if args.only in (None, "batch"):
         title = "Grading a whole class (the peer column is the budget)"
         print(format_table(title, bench_batch.run()))
+        print()
+    if args.only in (None, "similarity"):
+        title = "The similarity report (the peer column is the budget)"
+        print(format_table(title, bench_similarity.run()))
         print()
     if args.only in (None, "notebooks"):
         title = "The course executed headless (the peer column is the budget)"

@@ -141,13 +141,14 @@ def _check_exercise(exercise: str) -> None:
 
 def _pins(extras: tuple[str, ...]) -> list[tuple[str, str]]:
     """(package, pinned version) for lesson_pkg's requirements and the given extras."""
+    from packaging.requirements import Requirement
+
     pins = []
-    for requirement in importlib.metadata.requires("lesson-pkg") or []:
-        spec, _, marker = requirement.partition(";")
-        if marker and not any(f'extra == "{extra}"' in marker for extra in extras):
-            continue
-        name, _, version = spec.strip().partition("==")
-        pins.append((name, version))
+    for text in importlib.metadata.requires("lesson-pkg") or []:
+        requirement = Requirement(text)
+        marker = requirement.marker
+        if marker is None or any(marker.evaluate({"extra": extra}) for extra in ("", *extras)):
+            pins.append((requirement.name, str(requirement.specifier).removeprefix("==")))
     return pins
 
 

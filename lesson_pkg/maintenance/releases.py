@@ -1,8 +1,10 @@
 """Packaging a course folder for the places it is taught and graded.
 
-- :func:`build_student_release` (``lesson student-release --out DIR``): the students'
-  copy, without ``solutions/``, hidden tests, the instructor's guide or the grader's own
-  tests (which hold solution code), and with a README written for students;
+- :func:`build_student_release` (``lesson student-release --out DIR [--ref REF]``): the
+  students' copy, from what git tracks at a commit (never the working tree), without
+  ``solutions/``, the instructor's guide or the grader's own tests (which hold solution
+  code), with a README written for students; it refuses to ship a solved exercise,
+  hidden tests, submissions or grades;
 - :func:`release_solutions` (``lesson release-solutions --out DIR``): the solutions
   alone, to publish after the deadline;
 - :func:`build_grader_archive` (``lesson grader-archive --out FILE.tar.gz``): the
@@ -19,22 +21,33 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import os
 import re
 import shutil
+import string
+import subprocess
 import tarfile
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from lesson_pkg.grading.runner import isolation
+from lesson_pkg.maintenance.exercise_stubs import make_stub
 
 # Never in a student's copy: the answers, tests that need them, the instructor's pages.
 STUDENT_EXCLUDED = (
     "solutions",
     "tests/grader_fixtures",
     "tests/grading",
-    "hidden",
     "docs/instructor-guide.md",
     "docs/design.md",
 )
+# Never shipped, and refused rather than dropped (they are not meant to be in git): the
+# folders the instructor guide names for hidden tests, a class's submissions and grades.
+PRIVATE_FOLDERS = ("hidden", "hidden_tests", "submissions", "results", "grades")
+PRIVATE_FILES = ("results.json", "report.json", "gradebook.csv", "summary.csv")
 # Never copied anywhere: what a checkout makes or caches.
 BUILD_LITTER = (
     ".git",
@@ -54,104 +67,37 @@ BUILD_LITTER = (
 # The site's table of contents for the instructors' pages, which the students' copy lacks.
 INSTRUCTOR_TOCTREE = re.compile(r"```\{toctree\}\n:caption: For instructors\n.*?```\n\n", re.S)
 GRADESCOPE_SOURCES = ("pyproject.toml", "README.md", "lesson_pkg/")
-WORKER_UID = 61000  # lesson_pkg.grading.runner.isolation.DEFAULT_WORKER_UID
+TEMPLATES = Path(__file__).parent / "templates"
 
-STUDENT_README = """# Loss, Epochs & Accuracy
 
-A Jupyter course, in PyTorch, on what a loss function is, how the loss relates to epochs,
-and how loss differs from accuracy.
+class _ScriptTemplate(string.Template):
+    delimiter = "@"  # "$" is bash's
 
-## Start
 
-```bash
-make lab    # sets everything up and opens the first lesson in JupyterLab
-```
-
-Without `make` (Windows, macOS without developer tools, conda): see "Without make" below.
-
-## Work on the exercises
-
-The lessons in `notebooks/` end their sections with exercises. Write your answers in
-`exercises/ex01_losses.py`, `ex02_epochs.py` and `ex03_accuracy.py`: each function's
-docstring says what to compute, with a formula, the shapes and an example.
-
-- **In a notebook**: `check("mse_loss")` grades your `exercises/` version of one function
-  in about a second, picking up your latest edit, and says what to fix.
-- **All of it**: `make grade` (or `lesson grade`) grades every exercise and prints one
-  line per function, then what to fix.
-
-## Submit
-
-Submit the three files of `exercises/` as your course asks (Gradescope upload, or a push
-to your repository). The grader runs the same checks as `make grade`, plus hidden ones.
-
-## Without make
-
-```bash
-python3 -m venv .venv
-.venv/bin/pip install -e ".[course]"      # Windows: .venv\\Scripts\\pip
-.venv/bin/lesson lab                      # opens the first lesson
-.venv/bin/lesson grade                    # grades exercises/
-```
-"""
-
-SETUP_SH = f"""#!/usr/bin/env bash
-# Gradescope runs this once, as root, when the autograder image is built.
-set -euo pipefail
-apt-get update
-apt-get install -y python3 python3-venv python3-pip bubblewrap
-python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {{
-    echo "lesson_pkg needs Python 3.11 or newer; this image has $(python3 --version)." >&2
-    echo "Choose Gradescope's base image 'Ubuntu 24.04' (Python 3.12) and rebuild." >&2
-    exit 1
-}}
-# The workers' unprivileged user: grading drops to it (uid {WORKER_UID} and up).
-id lesson-grader >/dev/null 2>&1 || useradd --system --uid {WORKER_UID} --user-group \\
-    --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin lesson-grader
-python3 -m venv /autograder/venv
-# torch's CPU build (no CUDA packages), then the package and its other dependencies
-/autograder/venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu \\
-    "torch==$(sed -n 's/.*"torch==\\([^"]*\\)".*/\\1/p' /autograder/source/pyproject.toml)"
-/autograder/venv/bin/pip install --quiet /autograder/source
-# The workers' user may read only the worker's own code of the package: without
-# namespaces, the reference implementations and the grader stay root's.
-package=$(cd /tmp && /autograder/venv/bin/python -c \
-    'import lesson_pkg, os; print(os.path.dirname(lesson_pkg.__file__))')
-find "$package" -type f ! -path "$package/__init__.py" ! -path "$package/grading/__init__.py" \
-    ! -path "$package/grading/runner/*" -exec chmod go-rwx {{}} +
-# Hidden tests: readable by root (the grader) only; results: written by root only.
-if [ -d /autograder/source/hidden ]; then
-    chown -R root:root /autograder/source/hidden
-    chmod -R go-rwx /autograder/source/hidden
-fi
-mkdir -p /autograder/results
-chmod 755 /autograder/results
-"""
-
-RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission, as root. AUTOGRADER_ROOT moves /autograder.
-set -uo pipefail
-root="${AUTOGRADER_ROOT:-/autograder}"
-python="${AUTOGRADER_PYTHON:-$root/venv/bin/python}"
-results="$root/results/results.json"
-mkdir -p "$root/results"
-# Students may upload the files alone or inside a folder: grade the folder holding them.
-found=$(find "$root/submission" -name ex01_losses.py -print -quit)
-target=$(dirname "${found:-$root/submission/ex01_losses.py}")
-hidden=()
-if [ -d "$root/source/hidden" ]; then hidden=(--hidden "$root/source/hidden"); fi
-errors=$(mktemp)
-cd /tmp  # not the source folder: the installed package is what grades
-if ! "$python" -m lesson_pkg.grade --target "$target" --json "$results" \\
-        --isolation strict "${hidden[@]}" 2>"$errors"; then
-    # Gradescope shows results.json whatever happens: always leave one that says why.
-    reason=$(tail -n 3 "$errors" | tr '\\n' ' ' | tr -cd '[:alnum:] .,:;()/_=+-' | cut -c1-600)
-    message="The autograder could not grade this submission: %s. Your course staff"
-    message+=" have to fix the autograder; this score is not final."
-    printf '{"score": 0, "output": "'"$message"'", "tests": []}\n' "$reason" > "$results"
-fi
-cat "$errors" >&2
-"""
+def gradescope_scripts() -> dict[str, str]:
+    """``setup.sh`` and ``run_autograder``, filled from the constants the grader uses."""
+    package = '"$package'
+    readable = " ".join(isolation.WORKER_CODE)
+    skip = [f'! -path {package}/{part}"' for part in isolation.WORKER_CODE if part.endswith(".py")]
+    skip += [f'! -path {package}/{part}/*"' for part in isolation.WORKER_CODE if "." not in part]
+    values = {
+        "worker_uid": str(isolation.DEFAULT_WORKER_UID),
+        "worker_account": isolation.WORKER_ACCOUNT,
+        "worker_readable": readable,
+        "worker_find_filter": " ".join(skip),
+    }
+    scripts = {}
+    for name in ("setup.sh", "run_autograder"):
+        # safe: bash's own "@" ("${hidden[@]}") stays; every "@{name}" must be filled
+        text = _ScriptTemplate((TEMPLATES / "gradescope" / name).read_text()).safe_substitute(
+            values
+        )
+        if "@{" in text:
+            raise KeyError(
+                f"{name} has a placeholder no constant fills: {text[text.index('@{') :][:40]}"
+            )
+        scripts[name] = text
+    return scripts
 
 
 def _course_files(course: Path, excluded: tuple[str, ...]) -> Iterator[Path]:
@@ -183,17 +129,89 @@ def _check_course(course: Path) -> Path:
     return course
 
 
-def build_student_release(course: Path, out: Path) -> Path:
-    """Copy ``course`` to ``out`` without solutions or solution code; a students' README."""
+class ReleaseRefused(ValueError):
+    """What the students' copy would ship holds private material."""
+
+
+def build_student_release(course: Path, out: Path, ref: str = "HEAD") -> Path:
+    """The students' copy: what git tracks at ``ref``, less the instructors' paths.
+
+    Never the working tree: an answer typed into ``exercises/``, a class's submissions or
+    grades lying beside the course are not committed, so they are not shipped. What is
+    committed is checked: :class:`ReleaseRefused` if it holds a solved exercise (a stub
+    unlike the one generated from ``solutions/``), hidden tests, submissions or grades.
+    """
     course = _check_course(course)
+    tracked = _tracked_files(course, ref)
+    shipped = {
+        path: member
+        for path, member in tracked.items()
+        if not any(path == item or path.startswith(f"{item}/") for item in STUDENT_EXCLUDED)
+    }
+    _refuse_private_material(shipped, tracked, ref)
     if out.exists():
         shutil.rmtree(out)
-    for relative in _course_files(course, STUDENT_EXCLUDED):
-        (out / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(course / relative, out / relative, follow_symlinks=False)
-    (out / "README.md").write_text(STUDENT_README)
+    for path, (member, data) in shipped.items():
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if member.issym():
+            target.symlink_to(member.linkname)
+        else:
+            target.write_bytes(data)
+            target.chmod(member.mode & 0o755)
+    shutil.copyfile(TEMPLATES / "student-README.md", out / "README.md")
     _drop_instructor_pages(out / "docs" / "index.md")
     return out
+
+
+def _tracked_files(course: Path, ref: str) -> dict[str, tuple[tarfile.TarInfo, bytes]]:
+    """Path -> (tar entry, content) of every file and link git tracks at ``ref``."""
+    completed = subprocess.run(
+        ["git", "-C", str(course), "archive", "--format=tar", ref],
+        capture_output=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise ReleaseRefused(
+            f"the students' copy is built from git, and `git archive {ref}` failed in "
+            f"{course}: {completed.stderr.decode(errors='replace').strip()}"
+        )
+    files = {}
+    with tarfile.open(fileobj=io.BytesIO(completed.stdout)) as archive:
+        for member in archive.getmembers():
+            if member.isfile() or member.issym():
+                handle = archive.extractfile(member) if member.isfile() else None
+                files[member.name] = (member, handle.read() if handle else b"")
+    return files
+
+
+def _refuse_private_material(
+    shipped: dict[str, tuple[tarfile.TarInfo, bytes]],
+    tracked: dict[str, tuple[tarfile.TarInfo, bytes]],
+    ref: str,
+) -> None:
+    problems = []
+    for path, (_, data) in shipped.items():
+        parts = PurePosixPath(path).parts
+        if private := [part for part in parts[:-1] if part in PRIVATE_FOLDERS]:
+            problems.append(
+                f"{path} (in a {private[0]}/ folder: hidden tests, submissions or grades)"
+            )
+        elif parts[-1] in PRIVATE_FILES:
+            problems.append(f"{path} (a grading result)")
+        elif len(parts) == 2 and parts[0] == "exercises" and f"solutions/{parts[1]}" in tracked:
+            solution = tracked[f"solutions/{parts[1]}"][1].decode()
+            if data.decode() != make_stub(solution):
+                problems.append(
+                    f"{path} (unlike the stub generated from solutions/{parts[1]}: a solved "
+                    "or edited exercise; `lesson stubs --force` regenerates it, then commit)"
+                )
+    if problems:
+        listed = "\n  ".join(problems)
+        raise ReleaseRefused(
+            f"refusing to build the students' copy from {ref}: it would ship\n  {listed}\n"
+            "Take them out of git (git rm --cached, and list them in .gitignore) or fix them."
+        )
 
 
 def _drop_instructor_pages(index: Path) -> None:
@@ -218,7 +236,7 @@ def build_gradescope(course: Path, out: Path, hidden: Path | None = None) -> Pat
     course = _check_course(course)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+        for name, text in gradescope_scripts().items():
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16  # executable
             archive.writestr(info, text)
@@ -232,11 +250,42 @@ def build_gradescope(course: Path, out: Path, hidden: Path | None = None) -> Pat
 
 
 def build_grader_archive(course: Path, out: Path) -> Path:
-    """A ``.tar.gz`` of the package's sources: what a workflow installs to grade."""
+    """A ``.tar.gz`` of the package's sources: what a workflow installs to grade.
+
+    Byte-reproducible: the same sources give the same SHA-256 (see :func:`_reproducible_tar`).
+    """
     course = _check_course(course)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(out, "w:gz") as archive:
-        for relative in _course_files(course, ()):
-            if relative.as_posix().startswith(GRADESCOPE_SOURCES):
-                archive.add(course / relative, relative.as_posix())
+    files = [
+        relative
+        for relative in _course_files(course, ())
+        if relative.as_posix().startswith(GRADESCOPE_SOURCES)
+    ]
+    _reproducible_tar(course, files, out)
     return out
+
+
+def _reproducible_tar(root: Path, files: list[Path], out: Path) -> None:
+    """``files`` (relative to ``root``) as a tar.gz whose bytes depend on their contents only.
+
+    Entries sorted by name; every mtime ``SOURCE_DATE_EPOCH`` (reproducible-builds.org's
+    convention; 0 when unset); owner root:root (uid/gid 0, no names); modes 0644, or 0755
+    for executables; regular files only; the gzip header without a file name or time
+    (``gzip.GzipFile(filename="", mtime=...)``, RFC 1952's MTIME field).
+    """
+    stamp = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    with (
+        out.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=stamp) as compressed,
+        tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as archive,
+    ):
+        for relative in sorted(files, key=lambda path: path.as_posix()):
+            path = root / relative
+            if path.is_symlink() or not path.is_file():
+                continue
+            data = path.read_bytes()
+            info = tarfile.TarInfo(relative.as_posix())
+            info.size, info.mtime, info.uid, info.gid = len(data), stamp, 0, 0
+            info.uname = info.gname = ""
+            info.mode = 0o755 if path.stat().st_mode & 0o100 else 0o644
+            archive.addfile(info, io.BytesIO(data))

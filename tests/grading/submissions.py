@@ -74,7 +74,7 @@ def grade(
     target: Path, out: Path, *options: str, check: bool = True, cwd: Path | None = None
 ) -> tuple[dict, str]:
     """Grade ``target`` with the command line, started in ``cwd`` (default ``out``);
-    return the results.json and the table."""
+    return the results.json and the table (None and the messages if it wrote none)."""
     results = out / f"results-{target.name}.json"
     completed = subprocess.run(
         [
@@ -94,6 +94,8 @@ def grade(
     )
     if check:
         assert completed.returncode == 0, completed.stderr
+    if not results.exists():  # the grader refused: None, and what it said
+        return None, completed.stdout + completed.stderr
     return json.loads(results.read_text()), completed.stdout
 
 

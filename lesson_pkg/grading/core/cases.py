@@ -425,8 +425,15 @@ CASES: list[Case] = [
     Case(
         "train_one_epoch",
         "weights after one epoch of SGD",
-        2,
+        1,
         lambda: [((_scenario(),), {})],
+        Check.SCENARIO_WEIGHTS,
+    ),
+    Case(
+        "train_one_epoch",
+        "a model handed over in evaluation mode trains with dropout on",
+        1,
+        lambda: [((_scenario(dropout=0.5, start_in_eval=True),), {})],
         Check.SCENARIO_WEIGHTS,
     ),
     Case(
@@ -447,9 +454,19 @@ CASES: list[Case] = [
     Case(
         "fit",
         "per-epoch training losses over 3 epochs",
-        2,
+        1,
         lambda: [((_scenario(epochs=3),), {})],
         Check.SCENARIO_VALUE,
+    ),
+    Case(
+        "fit",
+        "momentum and Adam's moments carry over from epoch to epoch",
+        1,
+        lambda: [
+            ((_scenario(epochs=3, momentum=0.9),), {}),
+            ((_scenario(epochs=3, task="classification", optimizer="adam", lr=0.01),), {}),
+        ],
+        Check.SCENARIO_WEIGHTS,
     ),
     Case(
         "fit",

@@ -234,6 +234,7 @@ def steps_as_float(n_samples, batch_size, drop_last=False):
 
 
 def epoch_never_steps(model, loader, loss_fn, optimizer):
+    model.train()
     total, count = 0.0, 0
     for inputs, targets in loader:
         optimizer.zero_grad()
@@ -245,6 +246,7 @@ def epoch_never_steps(model, loader, loss_fn, optimizer):
 
 
 def epoch_never_zeroes_gradients(model, loader, loss_fn, optimizer):
+    model.train()
     total, count = 0.0, 0
     for inputs, targets in loader:
         loss = loss_fn(model(inputs), targets)
@@ -256,6 +258,7 @@ def epoch_never_zeroes_gradients(model, loader, loss_fn, optimizer):
 
 
 def epoch_mean_of_batch_means(model, loader, loss_fn, optimizer):
+    model.train()
     batch_losses = []
     for inputs, targets in loader:
         optimizer.zero_grad()
@@ -267,6 +270,7 @@ def epoch_mean_of_batch_means(model, loader, loss_fn, optimizer):
 
 
 def epoch_returns_last_batch_loss(model, loader, loss_fn, optimizer):
+    model.train()
     loss = None
     for inputs, targets in loader:
         optimizer.zero_grad()
@@ -274,6 +278,34 @@ def epoch_returns_last_batch_loss(model, loader, loss_fn, optimizer):
         loss.backward()
         optimizer.step()
     return loss.item()
+
+
+def epoch_forgets_training_mode(model, loader, loss_fn, optimizer):
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(inputs)
+        count += len(inputs)
+    return total / count
+
+
+def fit_restarts_the_optimizer(model, train_loader, loss_fn, optimizer, epochs):
+    history = []
+    for _ in range(epochs):
+        fresh = type(optimizer)(model.parameters(), **optimizer.defaults)
+        total, count = 0.0, 0
+        for inputs, targets in train_loader:
+            fresh.zero_grad()
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            fresh.step()
+            total += loss.item() * len(inputs)
+            count += len(inputs)
+        history.append(total / count)
+    return history
 
 
 def fit_never_steps(model, train_loader, loss_fn, optimizer, epochs):
@@ -531,9 +563,21 @@ MISTAKES: list[Mistake] = [
         epoch_returns_last_batch_loss,
     ),
     Mistake(
+        "train_one_epoch",
+        "the model may come back in evaluation mode (evaluate leaves it so): call "
+        "model.train() first, or dropout stays off while it trains",
+        epoch_forgets_training_mode,
+    ),
+    Mistake(
         "fit",
         "the weights never changed: call optimizer.step() after loss.backward()",
         fit_never_steps,
+    ),
+    Mistake(
+        "fit",
+        "keep the optimizer you were given for every epoch: a new one (or a reset) "
+        "forgets momentum and Adam's running averages",
+        fit_restarts_the_optimizer,
     ),
     Mistake(
         "fit",

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lesson_pkg.grading.runner.outcome import safe_text
+
 NO_RESULT = "no result: the test did not finish"
 
 
@@ -39,6 +41,9 @@ class TestResult:
 
     __test__ = False  # not a pytest test class, whatever its name says
 
+    def __post_init__(self) -> None:
+        self.problem, self.hint = safe_text(self.problem), safe_text(self.hint)
+
     @property
     def name(self) -> str:
         """The display name, starting with the function: ``mse_loss: gradients``."""
@@ -61,7 +66,8 @@ class TestResult:
     ) -> None:
         """Set the outcome: full points when ``passed``, else none and why."""
         self.score = self.max_score if passed else 0.0
-        self.problem, self.mistake, self.hint, self.error_kind = problem, mistake, hint, kind
+        self.problem, self.mistake, self.error_kind = safe_text(problem), mistake, kind
+        self.hint = safe_text(hint)
 
 
 @dataclass

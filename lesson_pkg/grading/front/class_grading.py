@@ -36,6 +36,7 @@ from lesson_pkg.grading.core.results import Report, write_json
 from lesson_pkg.grading.front.folder import grade_folder
 from lesson_pkg.grading.runner import isolation
 from lesson_pkg.grading.runner.host import WorkerHost
+from lesson_pkg.grading.runner.outcome import safe_text
 from lesson_pkg.grading.runner.session import CALL_SECONDS
 
 RESULTS_FILE = "results.json"
@@ -77,11 +78,28 @@ def _grade_student(
     try:
         report = grade_folder(directory, hidden, call_seconds=call_seconds, host=_host)
     except Exception as error:  # the batch must go on, whatever one submission does
-        return StudentResult(directory.name, None, f"not graded: {type(error).__name__}: {error}")
+        return StudentResult(directory.name, None, _not_graded(error))
     (out / directory.name).mkdir(parents=True, exist_ok=True)
     write_json(out / directory.name / RESULTS_FILE, report.to_gradescope())
     write_json(out / directory.name / REPORT_FILE, report.to_dict())
     return StudentResult(directory.name, report, _status(report))
+
+
+def _not_graded(error: BaseException) -> str:
+    return safe_text(f"not graded: {type(error).__name__}: {error}")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """``text`` safe in a CSV cell: one safe line, never read as a spreadsheet formula.
+
+    A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or return) is a formula to
+    Excel and LibreOffice; a leading ``'`` makes it text (OWASP's advice on CSV injection).
+
+    >>> spreadsheet_cell("=1+1")
+    "'=1+1"
+    """
+    text = safe_text(text)
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def _already_graded(directory: Path, out: Path) -> StudentResult | None:
@@ -124,9 +142,12 @@ def grade_class(
     results = dict(done)
     slots = multiprocessing.Value("i", 0)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_host, initargs=(slots,)) as pool:
-        futures = [pool.submit(_grade_student, s, out, hidden, call_seconds) for s in pending]
+        futures = {pool.submit(_grade_student, s, out, hidden, call_seconds): s for s in pending}
         for finished, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as error:  # a grading process died: the others go on
+                result = StudentResult(futures[future].name, None, _not_graded(error))
             results[result.student] = result
             (progress or _progress)(finished, len(pending), result)
     ordered = [results[student.name] for student in students]
@@ -140,7 +161,8 @@ def _progress(finished: int, total: int, result: StudentResult) -> None:
     width = 30
     filled = width * finished // total
     score = "-" if result.report is None else f"{result.report.score:g}"
-    line = f"[{'#' * filled}{'.' * (width - filled)}] {finished}/{total}  {result.student}: {score}"
+    student = safe_text(result.student, 80)
+    line = f"[{'#' * filled}{'.' * (width - filled)}] {finished}/{total}  {student}: {score}"
     if sys.stderr.isatty():
         print("\r" + line, end="\n" if finished == total else "", file=sys.stderr, flush=True)
     else:
@@ -158,11 +180,11 @@ def write_gradebook(students: list[StudentResult], path: Path) -> None:
             points = {function: earned for function, earned, _ in report.by_function()}
             writer.writerow(
                 [
-                    student.student,
+                    spreadsheet_cell(student.student),
                     *(f"{points.get(function, 0):g}" for function in functions),
                     f"{report.score:g}",
                     f"{report.max_score:g}",
-                    student.status,
+                    spreadsheet_cell(student.status),
                 ]
             )
 
@@ -184,4 +206,4 @@ def write_summary(students: list[StudentResult], path: Path) -> None:
         for name in sorted(mistakes, key=lambda name: -failed[name]):
             common = mistakes[name].most_common(1)
             mistake, count = common[0] if common else ("", 0)
-            writer.writerow([name, failed[name], len(students), mistake, count])
+            writer.writerow([name, failed[name], len(students), spreadsheet_cell(mistake), count])

@@ -2,9 +2,12 @@
 
 - ``lesson lab [JUPYTER OPTIONS]``: JupyterLab on the course, printing the first lesson's
   URL (on any platform: ``make lab`` calls it);
-- ``lesson grade [--target DIR] [--hidden DIR] [--json PATH]``: grade one submission
-  (``python -m lesson_pkg.grade`` is the same command);
-- ``lesson grade-class SUBMISSIONS --out DIR``: grade a class, always isolated;
+- ``lesson grade [--target DIR] [--hidden DIR] [--json PATH] [--classroom50 PATH]``: grade
+  one submission (``python -m lesson_pkg.grade`` is the same command);
+- ``lesson grade-class SUBMISSIONS --out DIR [--roster CSV] [--deadline ...]``: grade a
+  class, always isolated; with a roster, Canvas's and Moodle's import files; a late
+  policy; a similarity report;
+- ``lesson similarity SUBMISSIONS --out DIR``: the similarity report alone;
 - ``lesson stubs``: regenerate ``exercises/`` from ``solutions/`` (instructors);
 - ``lesson student-release --out DIR``: the students' copy, without solutions;
 - ``lesson release-solutions --out DIR``: the solutions, after the deadline;
@@ -39,6 +42,30 @@ def _folder(value: str) -> Path:
     return path
 
 
+def _submission(value: str) -> Path:
+    path = Path(value)
+    if not (path.is_dir() or (path.is_file() and path.suffix == ".zip")):
+        raise argparse.ArgumentTypeError(f"{value} is not a folder (nor a .zip file)")
+    return path
+
+
+def _late_options(parser: argparse.ArgumentParser) -> None:
+    """Late work (lesson_pkg.grading.front.lateness) and the gradebooks' options."""
+    late = parser.add_argument_group("late work and gradebooks")
+    late.add_argument("--roster", type=Path, help="CSV: folder,name,email,lms_id,sis_id")
+    late.add_argument("--deadline", help="ISO-8601 with its offset: 2026-10-01T23:59:00+00:00")
+    late.add_argument("--late-penalty", default="0%", help="per day late, e.g. 10%%/day")
+    late.add_argument("--late-cap", default="100%", help="largest penalty, e.g. 50%%")
+    late.add_argument("--grace", default="0s", help="no penalty within it, e.g. 15m, 2h")
+    late.add_argument("--late-policy", type=Path, help="a TOML file: deadline, penalty, cap, grace")
+    late.add_argument("--times", type=Path, help="CSV folder,time: the last source of times")
+    late.add_argument("--assignment", help="the LMS's assignment (grade item) column name")
+    late.add_argument("--no-similarity", action="store_true", help="skip the similarity report")
+    late.add_argument(
+        "--course", type=_folder, default=".", help="the course folder (its stubs: boilerplate)"
+    )
+
+
 def _grade_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hidden",
@@ -67,11 +94,15 @@ def _parser() -> argparse.ArgumentParser:
     grade = verbs.add_parser("grade", help="grade one folder of exercise files")
     grade.add_argument(
         "--target",
-        type=_folder,
+        type=_submission,
         default="exercises",
-        help="folder holding ex01_losses.py, ... (default: exercises)",
+        help="folder (or .zip) holding ex01_losses.py, ..., at its top or one folder down "
+        "(default: exercises)",
     )
     grade.add_argument("--json", metavar="PATH", help="also write Gradescope's results.json")
+    grade.add_argument(
+        "--classroom50", metavar="PATH", help="also write Classroom 50's result.json"
+    )
     grade.add_argument(
         "--isolation", choices=("auto", "strict", "none"), default="auto", help=ISOLATION_HELP
     )
@@ -94,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="grade again students already graded in --out"
     )
     _grade_options(grade_class)
+    _late_options(grade_class)
+
+    similarity = verbs.add_parser("similarity", help="a code-similarity report of a class")
+    similarity.add_argument("submissions", type=_folder, help="one sub-folder per student")
+    similarity.add_argument("--out", type=Path, required=True, help="where the report goes")
+    similarity.add_argument("--course", type=_folder, default=".", help="the course folder")
 
     stubs = verbs.add_parser("stubs", help="regenerate exercises/ from solutions/ (instructors)")
     stubs.add_argument("--course", type=_folder, default=".", help="the course folder")
@@ -110,6 +147,10 @@ def _parser() -> argparse.ArgumentParser:
         release = verbs.add_parser(verb, help=help_text)
         release.add_argument("--course", type=_folder, default=".", help="the course folder")
         release.add_argument("--out", type=Path, required=True)
+        if verb == "student-release":
+            release.add_argument(
+                "--ref", default="HEAD", help="the git commit to build it from (default: HEAD)"
+            )
 
     gradescope = verbs.add_parser("gradescope", help="Gradescope's autograder zip")
     gradescope.add_argument("--course", type=_folder, default=".", help="the course folder")
@@ -138,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         "lab": _lab,
         "grade": _grade,
         "grade-class": _grade_class,
+        "similarity": _similarity,
         "stubs": _stubs,
         "student-release": _student_release,
         "release-solutions": _release_solutions,
@@ -181,6 +223,10 @@ def _grade(args: argparse.Namespace) -> int:
     print(report.table())
     if args.json:
         write_json(args.json, report.to_gradescope())
+    if args.classroom50:
+        from lesson_pkg.grading.front.classroom50 import to_classroom50
+
+        write_json(args.classroom50, to_classroom50(report, args.target))
     if args.github_summary:
         _github_summary(report)
     return 0
@@ -201,7 +247,9 @@ def _github_summary(report) -> None:
 
 def _grade_class(args: argparse.Namespace) -> int:
     from lesson_pkg.grading.front.class_grading import grade_class
+    from lesson_pkg.grading.front.gradebooks import check_options, finish_from_options
 
+    check_options(args)
     started = time.perf_counter()
     students = grade_class(
         args.submissions, args.out, args.hidden, args.jobs, args.force, args.time_limit
@@ -213,6 +261,13 @@ def _grade_class(args: argparse.Namespace) -> int:
         f"({seconds / len(students):.1f} s per submission): {args.out / 'gradebook.csv'}, "
         f"{args.out / 'summary.csv'}"
     )
+    return finish_from_options(args, students)
+
+
+def _similarity(args: argparse.Namespace) -> int:
+    from lesson_pkg.grading.front.similarity import report_class
+
+    report_class(args.submissions, args.out, args.course)
     return 0
 
 
@@ -227,7 +282,7 @@ def _stubs(args: argparse.Namespace) -> int:
 def _student_release(args: argparse.Namespace) -> int:
     from lesson_pkg.maintenance.releases import build_student_release
 
-    print(f"student copy in {build_student_release(args.course, args.out)}")
+    print(f"student copy in {build_student_release(args.course, args.out, args.ref)}")
     return 0
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from lesson_pkg.grading.core.cases import CASES, EXERCISE_FILES, Case, expected_results
 from lesson_pkg.grading.core.engine import grade_case
 from lesson_pkg.grading.core.results import Report, TestResult
+from lesson_pkg.grading.front.submission_layout import exercise_folder
 from lesson_pkg.grading.runner.host import HostFailed, WorkerHost
 from lesson_pkg.grading.runner.isolation import Isolation, require_private
 from lesson_pkg.grading.runner.session import CALL_SECONDS, Session, read_sources
@@ -39,9 +40,11 @@ def grade_folder(
     or "none") and stopped at the end.
     """
     started = time.perf_counter()
+    with exercise_folder(target) as folder:  # top level, one folder down, or a zip
+        sources = read_sources(folder, list(EXERCISE_FILES))
     own_host = host is None
     host = host or WorkerHost(isolation)
-    session = Session(host, read_sources(target, list(EXERCISE_FILES)), call_seconds)
+    session = Session(host, sources, call_seconds)
     report = Report(isolation=host.description)
     try:
         if hidden is not None and host.isolation is Isolation.USER:

@@ -187,7 +187,9 @@ def build_scenario(
     """A small seeded training problem from a plain description.
 
     ``spec``: ``seed``, ``n_samples``, ``batch_size``, ``lr``, ``task`` ("regression" or
-    "classification") and ``optimizer`` ("sgd" or "adam"). The grader builds the same
+    "classification") and ``optimizer`` ("sgd" or "adam"); optionally ``momentum`` (SGD's),
+    ``dropout`` (a dropout layer's probability) and ``start_in_eval`` (the model is handed
+    over in evaluation mode, as ``evaluate`` leaves it). The grader builds the same
     scenario for the reference and for the submission, so their results can be compared
     exactly.
     """
@@ -203,9 +205,12 @@ def build_scenario(
         targets = (features[:, 0] + features[:, 1] > 0).long() + (features[:, 2] > 1).long()
         outputs, loss_fn = 3, cast(Callable, F.cross_entropy)
     torch.manual_seed(spec["seed"])
-    model = torch.nn.Sequential(
-        torch.nn.Linear(n_features, 8), torch.nn.Tanh(), torch.nn.Linear(8, outputs)
-    )
+    layers = [torch.nn.Linear(n_features, 8), torch.nn.Tanh()]
+    if spec.get("dropout"):
+        layers.append(torch.nn.Dropout(spec["dropout"]))
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(8, outputs))
+    if spec.get("start_in_eval"):
+        model.eval()
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(features, targets),
         batch_size=spec["batch_size"],
@@ -216,7 +221,9 @@ def build_scenario(
     if spec["optimizer"] == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"])
     else:
-        optimizer = torch.optim.SGD(model.parameters(), lr=spec["lr"])
+        optimizer = torch.optim.SGD(
+            model.parameters(), lr=spec["lr"], momentum=spec.get("momentum", 0.0)
+        )
     return model, loader, loss_fn, optimizer
 
 

@@ -12,8 +12,13 @@ Each worker, before it sees any submission code:
 - "namespaces": gets a PID namespace of its own (and, when the host is not root, a user
   namespace to make it), so it sees no process but its own and all of them die with it;
 - as root ("namespaces" or "user"): becomes the unprivileged ``UID``/``GID``;
+- "namespaces" and "user", where the kernel has Landlock: sees only the system, Python
+  and its packages (read-only) and its own folder (:mod:`~lesson_pkg.grading.runner.landlock`);
 - always: a session of its own, no new privileges, its standard streams on /dev/null,
   and the host is a child subreaper, so that nothing it starts can escape ``stop``.
+
+After each worker, as root, the host removes everything the worker's user owns
+(processes, System V IPC, files in shared folders: :mod:`~lesson_pkg.grading.runner.cleanup`).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lesson_pkg.grading.runner import worker
+from lesson_pkg.grading.runner import cleanup, landlock, worker
 
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
@@ -132,6 +137,21 @@ def _keep_only(fds: list[int]) -> None:
                 pass  # the descriptor of the listing itself, already closed
 
 
+def _python_folders() -> list[str]:
+    """Where this Python and its packages live (the host runs ``-I``: no course folder)."""
+    executable = Path(sys.executable)
+    folders = [sys.prefix, sys.base_prefix, str(executable.parent)]
+    folders.append(str(executable.resolve().parent))
+    return [*folders, *(entry for entry in sys.path if os.path.isdir(entry))]
+
+
+def _private_folders() -> list[Path]:
+    """The package (reference and grader) and, for a checkout, the whole course."""
+    package = Path(worker.__file__).resolve().parents[2]
+    checkout = package.parent
+    return [package, checkout] if (checkout / "pyproject.toml").is_file() else [package]
+
+
 class Host:
     """Forks workers with the isolation the grader asked for."""
 
@@ -141,6 +161,9 @@ class Host:
         self.uid, self.gid = uid, gid
         self.scratch = Path(tempfile.mkdtemp(prefix="lesson-grading-"))
         os.chmod(self.scratch, 0o711)  # a worker may enter its own folder below, no more
+        self.readable: list[str] | None = None
+        if isolation != "none" and landlock.abi_version():
+            self.readable = landlock.readable_roots(_python_folders(), _private_folders())
 
     def spawn(self, memory_bytes: int, fds: list[int]) -> None:
         """Fork a worker that reads its submission and requests from ``fds``."""
@@ -164,12 +187,16 @@ class Host:
         if self.drop_privileges:
             # a uid of its own per grading process: the count bounds a fork bomb
             resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+            # no POSIX message queue: its bytes count against this limit, per user
+            resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
             os.setgroups([])
             os.setgid(self.gid)
             os.setuid(self.uid)
         os.environ["TMPDIR"] = str(home)
         tempfile.tempdir = str(home)
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        if self.readable is not None:
+            landlock.restrict(self.readable, [str(home)])
         _keep_only(fds)
         worker.serve(memory_bytes, *fds)
 
@@ -196,6 +223,8 @@ class Host:
         True when no process of the worker is left.
         """
         stopped = stop_everything()
+        if self.drop_privileges:
+            cleanup.remove_everything_of(self.uid)
         for leftover in self.scratch.iterdir():
             shutil.rmtree(leftover, ignore_errors=True)
         return stopped

@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 from lesson_pkg.grading.runner import isolation as isolation_
+from lesson_pkg.grading.runner import landlock
 
 STARTUP_SECONDS = 120.0
 
@@ -33,14 +34,20 @@ class WorkerHost:
 
     def __init__(self, policy: str = "auto", slot: int = 0) -> None:
         self.isolation = isolation_.choose(policy)
-        self.uid, self.gid = isolation_.worker_ids(slot)
+        self.uid, self.gid, self._uid_claim = isolation_.claim_worker_ids(slot)
+        protected = self.isolation is not isolation_.Isolation.NONE
+        self.file_rules = landlock.abi_version() if protected else 0
+        if self.isolation is isolation_.Isolation.USER:
+            isolation_.require_python_reachable(self.uid, self.gid)
+            if not self.file_rules:
+                isolation_.require_private(isolation_.course_paths(), self.uid, self.gid)
         self._log = tempfile.TemporaryFile()
         self._start()
 
     @property
     def description(self) -> str:
         """The isolation, in one line for the report."""
-        return self.isolation.describe(self.uid)
+        return self.isolation.describe(self.uid, self.file_rules)
 
     def _start(self) -> None:
         self._control, theirs = socket.socketpair()

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum
 from typing import Any
 
 FENCE = "`" * 3  # a Markdown code fence
+MAX_MESSAGE = 500
+# control and format characters (escape sequences, bidirectional overrides), private
+# use, lone surrogates, line and paragraph separators: shown as escapes, never obeyed
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
 
 
-class ErrorKind(StrEnum):
+def safe_text(text: str, limit: int = MAX_MESSAGE) -> str:
+    r"""Text from a submission, made safe for a terminal, JSON, CSV, HTML and Markdown.
+
+    One line (whitespace runs become one space), every unsafe character shown as a
+    visible escape, code fences broken, at most ``limit`` characters. HTML and CSV
+    writers still escape in their own way; this makes sure the text can be encoded and
+    cannot move a cursor, clear a screen or add a line.
+
+    >>> safe_text("done \ud800\x1b[2J\nScore: 68 / 68")
+    'done \\ud800\\x1b[2J Score: 68 / 68'
+    """
+    shown = []
+    for character in str(text):
+        if character in "\t\n\r":
+            shown.append(" ")
+        elif unicodedata.category(character) in UNSAFE_CATEGORIES:
+            code = ord(character)
+            shown.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            shown.append(character)
+    one_line = " ".join("".join(shown).split()).replace(FENCE, "` ` `")
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "\u2026"
+
+
+class ErrorKind(str, Enum):
     """Why a call of a submitted function gave no result the grader can compare."""
+
+    __str__ = str.__str__  # the value, as enum.StrEnum (Python 3.11) gives
 
     NOT_IMPLEMENTED = "not_implemented"  # the stub still raises NotImplementedError
     FORBIDDEN = "forbidden"  # called the built-in or the reference it must implement
@@ -43,9 +74,6 @@ class Outcome:
     def failure(cls, kind: ErrorKind, message: str) -> Outcome:
         """An outcome with no result, its kind and a one-line message.
 
-        The message may come from student code: newlines are flattened and code fences
-        broken, so that it cannot add lines to the report's table or close its Markdown
-        code block.
+        The message may come from student code: :func:`safe_text` makes it one safe line.
         """
-        one_line = " ".join(str(message).split()).replace(FENCE, "` ` `")
-        return cls(ok=False, error_kind=kind, error=one_line[:500])
+        return cls(ok=False, error_kind=kind, error=safe_text(message))

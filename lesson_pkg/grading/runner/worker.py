@@ -10,6 +10,7 @@ says is trusted: the grader compares and scores in its own process.
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
 import os
 import resource
@@ -23,27 +24,46 @@ from typing import Any
 from lesson_pkg.grading.runner import execution, protocol
 from lesson_pkg.grading.runner.outcome import ErrorKind
 
-BLOCKED_MODULES = (
-    "lesson_pkg.losses",
-    "lesson_pkg.metrics",
-    "lesson_pkg.training",
-    "lesson_pkg.history",
-    "lesson_pkg.data",
-    "lesson_pkg.checks",
-    "lesson_pkg.grading.core",
-    "lesson_pkg.grading.front",
-    "solutions",
-    "sklearn",
-    "torchmetrics",
-)
+# The course's own code (its reference, checks and grader) and the libraries that hold
+# the answers: no module of these, nor any below them, may be imported while grading.
+# The worker's own code, lesson_pkg.grading.runner, is imported before it is forked.
+BLOCKED_MODULES = ("lesson_pkg", "solutions", "exercises", "sklearn", "torchmetrics")
+ALLOWED_MODULES = ("lesson_pkg.grading.runner",)
 
 MAX_FILE_BYTES = 64 * 1024**2
 
 
+def is_blocked(name: str) -> bool:
+    """Whether importing module ``name`` is refused while grading."""
+    inside = [
+        blocked for blocked in BLOCKED_MODULES if name == blocked or name.startswith(f"{blocked}.")
+    ]
+    allowed = any(name == ok or name.startswith(f"{ok}.") for ok in ALLOWED_MODULES)
+    return bool(inside) and not allowed
+
+
+class _BlockedImports(importlib.abc.MetaPathFinder):
+    """Refuses every blocked module not imported yet, before any file is looked for."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if is_blocked(fullname):
+            raise ImportError(f"import of {fullname} is blocked while grading", name=fullname)
+        return None
+
+
 def block_references() -> None:
-    """Make the reference implementations unimportable in this process."""
+    """Make the reference implementations unimportable in this process.
+
+    Modules already imported are taken out of ``sys.modules`` too (all but the parents of
+    the worker's own), so that neither an import nor ``sys.modules`` hands them over.
+    """
+    for name in [name for name in sys.modules if is_blocked(name)]:
+        if not any(allowed.startswith(f"{name}.") for allowed in ALLOWED_MODULES):
+            del sys.modules[name]  # the parents of the worker's own modules stay
     for name in BLOCKED_MODULES:
-        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+        if name not in sys.modules:  # unimportable, and not found by importlib.util.find_spec
+            sys.modules[name] = None  # type: ignore[assignment]
+    sys.meta_path.insert(0, _BlockedImports())
 
 
 def limit_resources(memory_bytes: int) -> None:
@@ -124,7 +144,7 @@ def _handle(request: dict[str, Any], modules: dict[str, ModuleType], directory: 
             return {"ok": True}
         return _run(request, modules[file])
     except ImportError as error:
-        if (error.name or "").startswith(BLOCKED_MODULES):
+        if is_blocked(error.name or ""):
             return _failure(
                 ErrorKind.FORBIDDEN,
                 f"importing {error.name} is not allowed while grading: "
