@@ -18,6 +18,10 @@ Example::
         ...
 
     check(mse_loss)              # a function of the notebook
+
+In a workshop, ``join_room(url, name="seat 14")`` (or ``LESSON_ROOM`` set to the room's
+join address) makes each check post its outcome to the instructor's live room as well
+(:mod:`lesson_pkg.room.client`: points and the named mistake, never code).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from pathlib import Path
 from lesson_pkg.grading.core.cases import FILE_OF, InProcessSubmission, cases_for
 from lesson_pkg.grading.core.engine import ERROR_MESSAGES, grade_case
 from lesson_pkg.grading.runner.outcome import ErrorKind
+from lesson_pkg.room.client import join_room as join_room
+from lesson_pkg.room.client import report_check
 
 NOT_WRITTEN = ERROR_MESSAGES[ErrorKind.NOT_IMPLEMENTED]
 
@@ -41,6 +47,7 @@ class CheckResult:
 
     function: str
     lines: list[tuple[bool, str, int, str]]
+    mistake: str = ""  # the id of the classic mistake the first failing case matches
 
     @property
     def score(self) -> int:
@@ -117,11 +124,14 @@ def check(function: Callable | str, name: str | None = None) -> CheckResult:
             f"{type(function).__name__}"
         )
     submission = InProcessSubmission({exercise: function})
-    lines = []
+    lines, mistakes = [], []
     for case in cases_for(function=exercise):
         result = grade_case(case, submission)
         lines.append((result.passed, case.title, case.points, result.message))
-    return CheckResult(exercise, lines)
+        mistakes += [result.mistake.id] if result.mistake else []
+    outcome = CheckResult(exercise, lines, mistakes[0] if mistakes else "")
+    report_check(FILE_OF[exercise], exercise, outcome.score, outcome.max_score, outcome.mistake)
+    return outcome
 
 
 def _check_exercise(exercise: str) -> None:

@@ -12,7 +12,9 @@
 - ``lesson student-release --out DIR``: the students' copy, without solutions;
 - ``lesson release-solutions --out DIR``: the solutions, after the deadline;
 - ``lesson gradescope --out FILE.zip [--hidden DIR]``: Gradescope's autograder;
-- ``lesson grader-archive --out FILE.tar.gz``: the grader for a GitHub Actions workflow.
+- ``lesson grader-archive --out FILE.tar.gz``: the grader for a GitHub Actions workflow;
+- ``lesson room [--port N] [--host ADDR] [--db PATH] [--clear]``: the live workshop room
+  (:mod:`lesson_pkg.room`).
 
 The exit status says whether the command ran (0), could not (2: a bad argument, or
 isolation that ``--isolation strict`` requires and the machine lacks), never a score:
@@ -158,6 +160,11 @@ def _parser() -> argparse.ArgumentParser:
     archive = verbs.add_parser("grader-archive", help="the grader for a GitHub Actions workflow")
     archive.add_argument("--course", type=_folder, default=".", help="the course folder")
     archive.add_argument("--out", type=Path, required=True)
+
+    from lesson_pkg.room.server import add_arguments
+
+    room = verbs.add_parser("room", help="the live workshop room: who passes, which mistakes")
+    add_arguments(room)
     return parser
 
 
@@ -178,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "release-solutions": _release_solutions,
         "gradescope": _gradescope,
         "grader-archive": _grader_archive,
+        "room": _room,
     }
     from lesson_pkg.grading.runner.host import HostFailed
     from lesson_pkg.grading.runner.isolation import IsolationUnavailable
@@ -297,6 +305,16 @@ def _grader_archive(args: argparse.Namespace) -> int:
 
     print(f"grader archive: {build_grader_archive(args.course, args.out)}")
     return 0
+
+
+def _room(args: argparse.Namespace) -> int:
+    from lesson_pkg.room.server import run
+
+    try:
+        return run(args)
+    except OSError as error:  # the port is taken, the address is not this machine's, ...
+        print(f"lesson room: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
