@@ -294,6 +294,7 @@ QUOTED = {
         "1: erratic   best 0.3",  # Adam at 1 never settles ...
         "10: erratic   best 3",  # ... nor SGD at 10: no CPU-dependent value is printed
         "-log p_0     = 0.3168",
+        "H(q, p) = -sum q log p: 0.3168",  # cross-entropy against the one-hot q
         # the derivations, each equal to autograd's
         "softmax - one-hot: [-0.2715, 0.1625, 0.109]\nautograd         : [-0.2715, 0.1625, 0.109]",
         "cross_entropy on [0, z]: 0.518\nBCE with logits on z:    0.518",
