@@ -2,8 +2,8 @@
 
 Each is checked against an independent oracle: calibration against a plain loop over
 bins written here, temperature scaling against its closed form and a grid search,
-``is_erratic`` on hand-made curves, ``yours_or_reference`` on the solutions (which pass),
-the stubs (which do not) and a broken file; the new figures against the data they draw.
+``is_erratic`` on hand-made curves, ``yours_or_reference`` on a correct function (which
+passes), the stubs (which do not) and a wrong one; the new figures against the data they draw.
 """
 
 from __future__ import annotations
@@ -114,12 +114,17 @@ def _course_with(tmp_path, source_folder):
     return exercises
 
 
-def test_yours_or_reference_uses_a_passing_solution_and_says_so(tmp_path, capsys, request):
-    root = request.config.rootpath
-    exercises = _course_with(tmp_path, root / "solutions")
+def test_yours_or_reference_uses_a_passing_function_and_says_so(tmp_path, capsys, request):
+    exercises = _course_with(tmp_path, request.config.rootpath / "exercises")
+    file = exercises / "ex02_epochs.py"
+    file.write_text(  # a correct best_epoch, written here, after the stub's
+        file.read_text() + "\n\ndef best_epoch(values, mode='min'):\n"
+        "    pick = min if mode == 'min' else max\n"
+        "    return 1 + list(values).index(pick(values))\n"
+    )
     chosen = yours_or_reference("best_epoch", exercises)
     printed = capsys.readouterr().out
-    assert "using your best_epoch from exercises/ex02_epochs.py" in printed
+    assert "using your best_epoch from exercises/ex02_epochs.py: it passes all" in printed
     assert chosen is not REFERENCES["best_epoch"] and chosen([0.5, 0.2, 0.3]) == 2
 
 
