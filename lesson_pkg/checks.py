@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lesson_pkg.grading.core.cases import FILE_OF, InProcessSubmission, cases_for
+from lesson_pkg.grading.core.cases import FILE_OF, REFERENCES, InProcessSubmission, cases_for
 from lesson_pkg.grading.core.engine import ERROR_MESSAGES, grade_case
 from lesson_pkg.grading.runner.outcome import ErrorKind
 from lesson_pkg.room.client import join_room as join_room
@@ -132,6 +132,39 @@ def check(function: Callable | str, name: str | None = None) -> CheckResult:
     outcome = CheckResult(exercise, lines, mistakes[0] if mistakes else "")
     report_check(FILE_OF[exercise], exercise, outcome.score, outcome.max_score, outcome.mistake)
     return outcome
+
+
+def yours_or_reference(name: str, exercises: Path | None = None) -> Callable:
+    """Your ``name`` function when it passes every check, the course's reference otherwise.
+
+    Lessons call it where they use a function you wrote (your ``best_epoch``, your
+    ``accuracy``): it runs :func:`check` on your ``exercises/`` file as saved now, prints
+    which one the lesson will use and why, and returns it. Without an ``exercises/``
+    folder it uses the reference.
+
+    Example::
+
+        accuracy = yours_or_reference("accuracy")
+        # using your accuracy from exercises/ex03_accuracy.py: it passes all 4 checks
+    """
+    _check_exercise(name)
+    reference = REFERENCES[name]
+    try:
+        yours = load_exercise(name, exercises)
+        result = check(yours, name)
+    except (FileNotFoundError, AttributeError, SyntaxError, ImportError) as error:
+        print(f"using the course's {name}: yours could not be loaded ({error})")
+        return reference
+    file = f"exercises/{FILE_OF[name]}.py"
+    if result.passed:
+        print(f"using your {name} from {file}: it passes all {len(result.lines)} checks")
+        return yours
+    if all(message == NOT_WRITTEN for _, _, _, message in result.lines):
+        why = "yours is not written yet"
+    else:
+        why = f"yours scores {result.score}/{result.max_score}; check({name!r}) says why"
+    print(f"using the course's {name} ({why}); {file} is your copy")
+    return reference
 
 
 def _check_exercise(exercise: str) -> None:

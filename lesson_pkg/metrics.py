@@ -25,7 +25,9 @@ from lesson_pkg.validation import ArrayLike
 __all__ = [
     "accuracy",
     "binary_accuracy",
+    "calibration_bins",
     "confusion_matrix",
+    "expected_calibration_error",
     "f1_score",
     "precision",
     "recall",
@@ -440,3 +442,55 @@ def f1_score(
     )
     per_class = _divide(2 * true_positives, predicted_counts + true_counts, zero_division)
     return _average(per_class, true_counts, average)
+
+
+def calibration_bins(
+    input: ArrayLike, target: ArrayLike, n_bins: int = 10
+) -> list[tuple[float, float, int]]:
+    """Confidence against accuracy, per confidence bin: a reliability diagram's data.
+
+    ``input`` is scores (N, C), logits or probabilities (the softmax is taken when a row
+    does not already sum to 1); ``target`` the labels (N,). Each prediction's
+    *confidence* is its largest probability; predictions are grouped by confidence into
+    ``n_bins`` equal-width bins of [0, 1] (a bin holds ``low < confidence <= high``).
+    Returns, for each non-empty bin in order, (mean confidence, accuracy, count). A
+    *calibrated* model's accuracy equals its confidence in every bin.
+
+    Examples
+    --------
+    >>> probabilities = torch.tensor([[0.9, 0.1], [0.9, 0.1], [0.4, 0.6]])
+    >>> [(round(c, 2), round(a, 2), n) for c, a, n in calibration_bins(probabilities, [0, 1, 1])]
+    [(0.6, 1.0, 1), (0.9, 0.5, 2)]
+    """
+    scores, target = _check_targets(input, target, predictions="scores")
+    n_bins = validation.check_int(n_bins, "n_bins", minimum=1)
+    sums_to_one = torch.allclose(scores.sum(1), torch.ones_like(scores[:, 0]), atol=1e-5)
+    probabilities = scores if sums_to_one and bool((scores >= 0).all()) else scores.softmax(1)
+    confidence, predicted = probabilities.max(1)
+    bins = torch.clamp(torch.ceil(confidence * n_bins).long() - 1, 0, n_bins - 1)
+    rows = []
+    for index in range(n_bins):
+        members = bins == index
+        count = int(members.sum())
+        if count:
+            right = (predicted[members] == target[members]).double().mean().item()
+            rows.append((confidence[members].double().mean().item(), right, count))
+    return rows
+
+
+def expected_calibration_error(input: ArrayLike, target: ArrayLike, n_bins: int = 10) -> float:
+    """Expected calibration error (ECE): the count-weighted mean gap |accuracy - confidence|.
+
+    ECE = sum over bins b of (n_b / N) * |accuracy_b - confidence_b|, with the bins of
+    :func:`calibration_bins` (Guo et al., 2017). 0 for a calibrated model; a model that
+    says 95 % and is right 75 % of the time adds 0.2 for those predictions.
+
+    Examples
+    --------
+    >>> probabilities = torch.tensor([[0.9, 0.1], [0.9, 0.1], [0.4, 0.6]])
+    >>> round(expected_calibration_error(probabilities, [0, 1, 1]), 4)
+    0.4
+    """
+    rows = calibration_bins(input, target, n_bins)
+    total = sum(count for _, _, count in rows)
+    return sum(count * abs(right - confidence) for confidence, right, count in rows) / total

@@ -50,6 +50,7 @@ __all__ = [
     "PALETTE",
     "alt_text",
     "describe",
+    "plot_batch_size_noise",
     "plot_columns",
     "plot_confusion_matrix",
     "plot_decision_boundary",
@@ -58,8 +59,11 @@ __all__ = [
     "plot_loss_curves",
     "plot_loss_functions",
     "plot_optimizer_comparison",
+    "plot_precision_recall",
     "plot_range_test",
+    "plot_reliability_diagram",
     "plot_runs",
+    "plot_stability_sweep",
     "plot_sweep",
     "steepest_fall",
     "use_style",
@@ -806,6 +810,7 @@ def plot_learning_rate_regimes(
     column: str = "train_loss",
     figure: Figure | None = None,
     title: str | None = None,
+    floor: float | None = None,
 ) -> list[Axes]:
     """One panel per run, side by side, each on its own scale: for learning-rate regimes.
 
@@ -814,7 +819,9 @@ def plot_learning_rate_regimes(
     infinite, and so is a run whose values span more than a factor of 1000; the panels
     share no scale, so a diverging run cannot flatten the others. ``figure``: an empty
     figure to draw on (a new one otherwise); ``title``: the figure's point, drawn above
-    the panels and quoted in the alt text. Returns the axes, left to right.
+    the panels and quoted in the alt text; ``floor``: the lowest loss reachable (the
+    noise in the data), drawn as a dashed line in every panel that did not diverge, so
+    that "still far from its floor" can be seen. Returns the axes, left to right.
 
     Examples
     --------
@@ -842,7 +849,13 @@ def plot_learning_rate_regimes(
             wide = min(values) > 0 and max(values) / min(values) > 1000
             if wide:
                 ax.set_yscale("log")
-            parts.append(f"{label}{', on a log scale' if wide else ''}: {trend}")
+            above = ""
+            if floor is not None:
+                ax.axhline(floor, color="#000000", ls="--", lw=1, label=f"floor {_number(floor)}")
+                ax.legend(loc="upper right")
+                ratio = values[-1] / floor
+                above = f", ending {ratio:.1f} times the dashed floor {_number(floor)}"
+            parts.append(f"{label}{', on a log scale' if wide else ''}: {trend}{above}")
         else:
             epoch, step = diverged
             ax.set_yscale("log")
@@ -884,6 +897,7 @@ def plot_optimizer_comparison(
     best: Mapping[str, float],
     column: str = "train_loss",
     last: int = 1,
+    erratic: Sequence[tuple[str, float]] = (),
 ) -> list[Axes]:
     """Optimizers compared fairly: the end loss per learning rate, and each at its best.
 
@@ -891,7 +905,9 @@ def plot_optimizer_comparison(
     maps each optimizer's name to its chosen learning rate. Left: the mean of ``column``
     over the ``last`` epochs against the learning rate (log scale), one line per
     optimizer, a ring on each best rate. Right: the curve of each optimizer's best run,
-    the averaged epochs shaded when ``last > 1``. Returns the two axes.
+    the averaged epochs shaded when ``last > 1``. Runs named in ``erratic`` (see
+    :func:`lesson_pkg.training.is_erratic`) get a cross instead of a point and the alt text
+    says "erratic" instead of their loss, which depends on the CPU. Returns the two axes.
 
     Examples
     --------
@@ -922,6 +938,15 @@ def plot_optimizer_comparison(
         rates = sorted(rate for run_name, rate in histories if run_name == name)
         finals = [_tail_mean(histories[name, rate].column(column), last) for rate in rates]
         sweep_ax.plot(rates, finals, **style, label=name)
+        wild = [
+            (rate, final)
+            for rate, final in zip(rates, finals, strict=True)
+            if (name, rate) in erratic
+        ]
+        if wild:
+            crossed = any(line.get_label() == "erratic: never settled" for line in sweep_ax.lines)
+            label = "_erratic" if crossed else "erratic: never settled"
+            sweep_ax.plot(*zip(*wild, strict=True), "x", ms=12, mew=2, color="#000000", label=label)
         chosen = histories[name, best[name]]
         chosen_end = _tail_mean(chosen.column(column), last)
         sweep_ax.plot(best[name], chosen_end, "o", ms=11, mfc="none", color=style["color"])
@@ -933,7 +958,8 @@ def plot_optimizer_comparison(
             label=f"{name}, lr = {best[name]:g}",
         )
         listed = ", ".join(
-            f"{_number(final)} at {rate:g}" for rate, final in zip(rates, finals, strict=True)
+            f"{'erratic (a cross)' if (name, rate) in erratic else _number(final)} at {rate:g}"
+            for rate, final in zip(rates, finals, strict=True)
         )
         window = chosen.column(column)[-last:]
         spread = f" (from {_number(min(window))} to {_number(max(window))})" if last > 1 else ""
@@ -1267,3 +1293,207 @@ def plot_sweep(
         "dashed and a dotted line mark the two values in both panels.",
     )
     return [loss_ax, accuracy_ax]
+
+
+def plot_stability_sweep(
+    rates: Sequence[float], growth: Sequence[float], limit: float, xlabel: str = "learning rate"
+) -> Axes:
+    """Measured growth of the loss against the learning rate, with the predicted limit.
+
+    ``growth`` is, for each rate, the loss after training divided by the loss before
+    (below 1: it converged; above 1: it diverged), drawn on a log scale with a dotted line
+    at 1; ``limit`` (2 / lambda_max for gradient descent on a quadratic loss) is drawn as
+    a dashed vertical line. Its point: the runs turn from falling to growing at the limit.
+
+    Examples
+    --------
+    >>> ax = plot_stability_sweep([0.5, 0.7, 0.9], [0.01, 0.2, 50.0], limit=0.8)
+    >>> "dashed line at the predicted limit 0.8" in alt_text(ax)
+    True
+    >>> plt.close(ax.figure)
+    """
+    if not (len(rates) == len(growth) > 0):
+        raise ValueError(
+            f"rates and growth must have the same length, got {len(rates)} and {len(growth)}"
+        )
+    ax = _axes(None, figsize=(7, 3.4))
+    falls = [(rate, value) for rate, value in zip(rates, growth, strict=True) if value < 1]
+    grows = [(rate, value) for rate, value in zip(rates, growth, strict=True) if value >= 1]
+    ax.plot(rates, growth, color="0.6", lw=1)
+    if falls:
+        ax.plot(*zip(*falls, strict=True), "o", color=PALETTE[0], label="loss fell (converged)")
+    if grows:
+        ax.plot(*zip(*grows, strict=True), "^", color=PALETTE[1], label="loss grew (diverged)")
+    ax.axvline(limit, color="#000000", ls="--", label=f"predicted limit 2/λ_max = {limit:.3f}")
+    ax.axhline(1, color="#000000", ls=":", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss after / loss before\n(log scale)")
+    ax.grid(alpha=0.3)
+    _legend_outside(ax)
+    last_fall = max((rate for rate, _ in falls), default=None)
+    first_growth = min((rate for rate, _ in grows), default=None)
+    describe(
+        ax,
+        f"Points for {len(rates)} learning rates from {rates[0]:g} to {rates[-1]:g}, on a log "
+        f"scale of the loss after training over the loss before: circles where the loss "
+        f"fell (up to {last_fall:g}), triangles where it grew (from {first_growth:g}), a "
+        f"dotted line at 1, and a dashed line at the predicted limit {limit:.3f}, which "
+        "falls between the last rate that converged and the first that diverged.",
+    )
+    return ax
+
+
+def plot_batch_size_noise(curves: Mapping[int, Sequence[float]], samples: int) -> Axes:
+    """Per-step training loss at several batch sizes, against the samples seen.
+
+    ``curves`` maps a batch size to its per-step losses over the same ``samples``
+    training samples (so a batch of 8 takes 32 times as many steps as one of 256). Each
+    curve is drawn at the number of samples seen after each step, with its own colour,
+    line style and marker. Its point: the smaller the batch, the noisier each step.
+
+    Examples
+    --------
+    >>> ax = plot_batch_size_noise({2: [1.0, 0.5, 0.9, 0.4], 4: [0.8, 0.6]}, samples=8)
+    >>> "batch 2: 4 steps" in alt_text(ax)
+    True
+    >>> plt.close(ax.figure)
+    """
+    if not curves:
+        raise ValueError("curves is empty: give at least one {batch size: step losses}")
+    ax = _axes(None, figsize=(7.5, 3.6))
+    parts = []
+    for index, (batch, values) in enumerate(sorted(curves.items())):
+        seen = [batch * (step + 1) for step in range(len(values))]
+        style = _nth_style(index)
+        ax.plot(
+            seen,
+            values,
+            **{**style, "marker": style["marker"] if len(values) <= 40 else None},
+            lw=1.2 if len(values) > 40 else 2,
+            alpha=0.85,
+            label=f"batch {batch}",
+        )
+        jumps = [abs(after - before) for before, after in itertools.pairwise(values)]
+        typical = sorted(jumps)[len(jumps) // 2] if jumps else 0.0
+        parts.append(
+            f"batch {batch}: {len(values)} steps, from {_number(values[0])} to "
+            f"{_number(values[-1])}, a typical step-to-step jump of {_number(typical)}"
+        )
+    ax.set_xlabel(f"training samples seen (the same {samples} for every batch size)")
+    ax.set_ylabel("loss of each step's batch")
+    ax.grid(alpha=0.3)
+    _legend_outside(ax)
+    describe(
+        ax,
+        f"Line chart of the per-step training loss against the samples seen, one curve per "
+        f"batch size: {'; '.join(parts)}. The smaller the batch, the more jagged the curve.",
+    )
+    return ax
+
+
+def plot_reliability_diagram(
+    bins: Mapping[str, Sequence[tuple[float, float, int]]], ece: Mapping[str, float]
+) -> Axes:
+    """Reliability diagram: accuracy against confidence, per bin, for one or more models.
+
+    ``bins`` maps a model's name to :func:`lesson_pkg.metrics.calibration_bins`'s rows
+    (mean confidence, accuracy, count); ``ece`` its expected calibration error, quoted
+    in the legend. The dashed diagonal is perfect calibration; points below it are
+    over-confident (right less often than they claim). A marker's area grows with the
+    number of predictions in its bin.
+
+    Examples
+    --------
+    >>> ax = plot_reliability_diagram({"model": [(0.6, 1.0, 1), (0.9, 0.5, 2)]}, {"model": 0.4})
+    >>> "model (ECE 0.40)" in alt_text(ax)
+    True
+    >>> plt.close(ax.figure)
+    """
+    if not bins or set(bins) != set(ece):
+        raise ValueError(
+            f"bins and ece must name the same models, got {list(bins)} and {list(ece)}"
+        )
+    ax = _axes(None, figsize=(8.4, 4.4))
+    ax.plot([0, 1], [0, 1], color="#000000", ls="--", lw=1, label="calibrated")
+    parts = []
+    for index, (name, rows) in enumerate(bins.items()):
+        confidence = [row[0] for row in rows]
+        right = [row[1] for row in rows]
+        style = _nth_style(index)
+        ax.plot(confidence, right, **{**style, "marker": None}, alpha=0.7)
+        ax.scatter(
+            confidence,
+            right,
+            s=[12 + 2 * row[2] for row in rows],
+            marker=style["marker"],
+            color=style["color"],
+            alpha=0.8,
+            label=f"{name} (ECE {ece[name]:.3f})",
+        )
+        top = max(rows, key=lambda row: row[2])
+        parts.append(
+            f"{name} (ECE {ece[name]:.2f}): its fullest bin, {top[2]} predictions at mean "
+            f"confidence {top[0]:.2f}, is right {top[1]:.2f} of the time"
+        )
+    ax.set_xlim(0.45, 1.01)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("confidence (the predicted class's probability), per bin")
+    ax.set_ylabel("accuracy in the bin")
+    ax.grid(alpha=0.3)
+    _legend_outside(ax)
+    describe(
+        ax,
+        "Reliability diagram: accuracy against confidence per confidence bin, a dashed "
+        "diagonal for perfect calibration; points below it are over-confident; a marker's "
+        f"area grows with its bin's count. "
+        f"{'; '.join(parts)}.",
+    )
+    return ax
+
+
+def plot_precision_recall(
+    recall: Sequence[float],
+    precision: Sequence[float],
+    marks: Mapping[str, tuple[float, float]],
+) -> Axes:
+    """Precision against recall as a decision threshold moves, with named models marked.
+
+    ``recall`` and ``precision`` are one point per threshold (from the strictest to the
+    most lenient, as :func:`lesson_pkg.metrics.precision` and ``recall`` give them);
+    ``marks`` maps a label to a (recall, precision) point drawn with its own marker, such
+    as the default threshold 0.5 and another model. Its point: lowering the threshold
+    buys recall with precision, along the curve.
+
+    Examples
+    --------
+    >>> ax = plot_precision_recall([0.2, 0.5, 1.0], [0.9, 0.6, 0.1], {"t = 0.5": (0.5, 0.6)})
+    >>> "t = 0.5: recall 0.50, precision 0.60" in alt_text(ax)
+    True
+    >>> plt.close(ax.figure)
+    """
+    if not (len(recall) == len(precision) > 0):
+        raise ValueError(
+            f"recall and precision must have the same length, got {len(recall)} and "
+            f"{len(precision)}"
+        )
+    ax = _axes(None, figsize=(6.6, 3.8))
+    ax.plot(recall, precision, color=PALETTE[0], lw=2, label="plain model, threshold moved")
+    parts = []
+    for index, (label, (x, y)) in enumerate(marks.items(), start=1):
+        ax.plot(x, y, MARKERS[index], color=PALETTE[index], ms=10, label=label)
+        parts.append(f"{label}: recall {x:.2f}, precision {y:.2f}")
+    ax.set_xlabel("recall of the rare class")
+    ax.set_ylabel("precision of the rare class")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    _legend_outside(ax)
+    describe(
+        ax,
+        f"Precision-recall curve of the rare class as the decision threshold moves, "
+        f"{len(recall)} thresholds: recall from {min(recall):.2f} to {max(recall):.2f}, "
+        f"precision falling from {max(precision):.2f} to {min(precision):.2f} as recall "
+        f"rises. Marked: {'; '.join(parts)}.",
+    )
+    return ax

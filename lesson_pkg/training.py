@@ -19,6 +19,7 @@ One step is always the same five lines::
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sized
@@ -36,6 +37,8 @@ __all__ = [
     "History",
     "evaluate",
     "fit",
+    "fit_temperature",
+    "is_erratic",
     "steps_per_epoch",
     "train_one_epoch",
 ]
@@ -437,3 +440,66 @@ def _run_epoch(
     row["lr"] = optimizer.param_groups[0]["lr"]
     row["seconds"] = time.perf_counter() - started
     return row
+
+
+def is_erratic(
+    values: Iterable[float], last: int = 5, jump: float = 5.0, ceiling: float = math.inf
+) -> bool:
+    """Whether a run's per-epoch losses never settled: only "erratic" is worth printing.
+
+    True when, over its ``last`` epochs, the loss rises more than ``jump``-fold from one
+    epoch to the next, or their mean is above ``ceiling`` (for a classifier, the loss of
+    a guess, ln C), or any value is not finite. Such a run is chaotic: a different CPU
+    (another kernel path of torch's arithmetic) prints different numbers for it, so a
+    lesson says "erratic" rather than quoting its loss.
+
+    Examples
+    --------
+    >>> is_erratic([0.5, 0.3, 0.2, 0.25, 0.2, 0.18])
+    False
+    >>> is_erratic([0.5, 0.3, 0.05, 0.4, 0.2, 0.18])
+    True
+    >>> is_erratic([9.0, 7.0, 8.0, 6.5, 7.5], ceiling=math.log(2))
+    True
+    """
+    window = list(values)[-validation.check_int(last, "last", minimum=1) :]
+    if not window:
+        raise ValueError("values is empty: give the per-epoch losses of a run")
+    if not all(math.isfinite(value) for value in window):
+        return True
+    rises = [after / before for before, after in itertools.pairwise(window) if before > 0]
+    return max(rises, default=0.0) > jump or sum(window) / len(window) > ceiling
+
+
+def fit_temperature(logits: torch.Tensor, target: torch.Tensor, steps: int = 200) -> float:
+    """Temperature scaling: the T > 0 that minimises cross_entropy(logits / T, target).
+
+    Fitted on held-out data (never the training set), ``T`` divides every logit: T > 1
+    softens over-confident probabilities, T < 1 sharpens timid ones, and the argmax, so
+    the accuracy, never changes (Guo et al., 2017). ``logits`` (N, C), ``target`` (N,).
+    Minimises over log T with LBFGS (``steps`` iterations at most), so T stays positive.
+
+    Examples
+    --------
+    >>> logits = torch.tensor([[4.0, 0.0], [4.0, 0.0], [0.0, 4.0], [4.0, 0.0]])
+    >>> round(fit_temperature(logits, torch.tensor([0, 1, 1, 0])), 2)  # 3 of 4 right
+    3.64
+    """
+    validation.check_int(steps, "steps", minimum=1)
+    logits, target = logits.detach().float(), validation.as_label_tensor(target, "target")
+    if logits.dim() != 2 or len(logits) != len(target):
+        raise ValueError(
+            f"logits must be (N, C) and target (N,), got {tuple(logits.shape)} and "
+            f"{tuple(target.shape)}"
+        )
+    log_t = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.5, max_iter=steps)
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(logits / log_t.exp(), target)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return float(log_t.exp().item())

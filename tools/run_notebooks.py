@@ -3,7 +3,8 @@
 ``python tools/run_notebooks.py [NOTEBOOK ...]`` (``make notebooks``) runs each notebook
 in a fresh kernel, from the top, with ``LESSON_PKG_PLAIN_OUTPUT=1`` so that progress is
 stored as plain lines (the same the test suite's nbval run compares against), and saves
-it. ``execute`` is also what the notebook benchmark times.
+it. ``execute`` is also what the notebook benchmark times, and ``printed_outputs`` what the
+test of other CPU kernel paths compares (tests/test_notebook_kernel_paths.py).
 """
 
 from __future__ import annotations
@@ -24,13 +25,19 @@ PEAK_MEMORY_CELL = (  # VmHWM: this process's own peak (ru_maxrss would include 
 )
 
 
-def execute(path: Path, save: bool = True, measure_memory: bool = False) -> tuple[float, int]:
+def execute(
+    path: Path,
+    save: bool = True,
+    measure_memory: bool = False,
+    notebook: nbformat.NotebookNode | None = None,
+) -> tuple[float, int]:
     """Run ``path`` top to bottom in a new kernel; return (seconds, kernel peak bytes).
 
-    The peak memory is read by one extra cell, run last and never saved.
+    The peak memory is read by one extra cell, run last and never saved. Pass
+    ``notebook`` (read from ``path``) to keep the executed cells in it.
     """
     os.environ["LESSON_PKG_PLAIN_OUTPUT"] = "1"
-    notebook = nbformat.read(path, as_version=4)
+    notebook = notebook or nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)  # timestamps of an older run
     if measure_memory:
@@ -53,6 +60,29 @@ def execute(path: Path, save: bool = True, measure_memory: bool = False) -> tupl
         CoalesceStreamsPreprocessor().preprocess(notebook, {})  # one text block, however flushed
         nbformat.write(notebook, path)
     return seconds, peak
+
+
+def printed_outputs(notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """What a reader gets as text from each code cell: what it printed, and its figures' alt text.
+
+    Keys are ``"cell 7: printed"`` and ``"cell 7: alt text"`` (0-based cell indices); the
+    PNG bytes themselves are left out (anti-aliasing may differ by machine).
+    """
+    texts = {}
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        printed, alts = [], []
+        for output in cell.outputs:
+            data = output.get("data", {})
+            printed.append(output.get("text", "") or data.get("text/markdown", ""))
+            if "image/png" in data:
+                alts.append(output.get("metadata", {}).get("image/png", {}).get("alt", ""))
+            elif "text/plain" in data and "text/markdown" not in data:
+                printed.append(data["text/plain"])
+        texts[f"cell {index}: printed"] = "".join(printed)
+        texts[f"cell {index}: alt text"] = "\n".join(alts)
+    return texts
 
 
 def main() -> None:
