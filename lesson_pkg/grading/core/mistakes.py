@@ -469,7 +469,7 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "binary_cross_entropy_with_logits",
         "flooring log(sigmoid(z)) at -100 caps the loss of a confident mistake at 100: "
-        "use the stable form log(1 + exp(z)) - z * y (torch.logaddexp), which is exact",
+        "use the stable form log(1 + exp(z)) - z * y (torch.logaddexp), which stays finite",
         bce_logits_floored_log,
     ),
     Mistake(
