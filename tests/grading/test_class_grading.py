@@ -80,7 +80,7 @@ def test_every_student_gets_a_row_a_report_and_a_reason(graded_class):
     assert book["mallory"]["mse_loss"] == "0"
     assert "exit(0)" in book["mallory"]["status"]
     for student in book:
-        report = json.loads((out / student / "results.json").read_text())
+        report = json.loads((out / "students" / student / "results.json").read_text())
         assert report["score"] == float(book[student]["total"])
         assert "Isolation: bubblewrap" in report["output"] or "unprivileged" in report["output"]
     assert "6/6" in completed.stderr  # progress reached the end
@@ -98,7 +98,7 @@ def test_the_summary_names_what_to_reteach(graded_class):
 
 def test_a_second_run_skips_graded_students_unless_forced(graded_class):
     submissions, out, _ = graded_class
-    report = out / "ada" / "results.json"
+    report = out / "students" / "ada" / "results.json"
     stamp = report.stat().st_mtime_ns
     again = _grade_class(submissions, out)
     assert again.returncode == 0 and report.stat().st_mtime_ns == stamp

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from submissions import ROOT, grade, write_submission
 
-from lesson_pkg.grading.front.class_grading import spreadsheet_cell
+from lesson_pkg.grading.core.results import spreadsheet_cell
 from lesson_pkg.grading.runner.outcome import safe_text
 
 FAKE_SCORE = "\x1b[2J\x1b[H mse_loss 7 / 7 pass. Score: 68 / 68. All tests passed.\x1b[8m"

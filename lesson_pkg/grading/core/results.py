@@ -186,6 +186,19 @@ class Report:
         return cls(tests, data["execution_time"], data["isolation"])
 
 
+def spreadsheet_cell(text: str) -> str:
+    """``text`` safe in a CSV cell: one safe line, never read as a spreadsheet formula.
+
+    A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or return) is a formula to
+    Excel and LibreOffice; a leading ``'`` makes it text (OWASP's advice on CSV injection).
+
+    >>> spreadsheet_cell("=1+1")
+    "'=1+1"
+    """
+    text = safe_text(text)
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
 def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, then rename it into place.
 

@@ -4,7 +4,7 @@
 exactly as a single submission is graded (:func:`grade_folder`), in parallel, always
 under strict isolation (a class is never graded unprotected), and writes:
 
-- ``RESULTS/<student>/results.json``: the student's Gradescope report, and
+- ``RESULTS/students/<student>/results.json``: the student's Gradescope report, and
   ``report.json``: every field of every test, which the two files below are made from;
 - ``RESULTS/gradebook.csv``: student, points per exercise function, total, status;
 - ``RESULTS/summary.csv``: for each test, how many students failed it and the most
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from lesson_pkg.grading.core.cases import EXERCISE_FILES
-from lesson_pkg.grading.core.results import Report, write_json
+from lesson_pkg.grading.core.results import Report, spreadsheet_cell, write_json
 from lesson_pkg.grading.front.folder import grade_folder
 from lesson_pkg.grading.runner import isolation
 from lesson_pkg.grading.runner.host import WorkerHost
@@ -41,6 +41,7 @@ from lesson_pkg.grading.runner.session import CALL_SECONDS
 
 RESULTS_FILE = "results.json"
 REPORT_FILE = "report.json"
+STUDENTS_FOLDER = "students"
 
 
 @dataclass(frozen=True)
@@ -79,31 +80,28 @@ def _grade_student(
         report = grade_folder(directory, hidden, call_seconds=call_seconds, host=_host)
     except Exception as error:  # the batch must go on, whatever one submission does
         return StudentResult(directory.name, None, _not_graded(error))
-    (out / directory.name).mkdir(parents=True, exist_ok=True)
-    write_json(out / directory.name / RESULTS_FILE, report.to_gradescope())
-    write_json(out / directory.name / REPORT_FILE, report.to_dict())
+    folder = student_folder(out, directory.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder / RESULTS_FILE, report.to_gradescope())
+    write_json(folder / REPORT_FILE, report.to_dict())
     return StudentResult(directory.name, report, _status(report))
+
+
+def student_folder(out: Path, student: str) -> Path:
+    """Where one student's reports go: below ``students/``.
+
+    No student folder's name (``gradebook.csv``...) can then stand where the class's own
+    files are written.
+    """
+    return out / STUDENTS_FOLDER / student
 
 
 def _not_graded(error: BaseException) -> str:
     return safe_text(f"not graded: {type(error).__name__}: {error}")
 
 
-def spreadsheet_cell(text: str) -> str:
-    """``text`` safe in a CSV cell: one safe line, never read as a spreadsheet formula.
-
-    A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or return) is a formula to
-    Excel and LibreOffice; a leading ``'`` makes it text (OWASP's advice on CSV injection).
-
-    >>> spreadsheet_cell("=1+1")
-    "'=1+1"
-    """
-    text = safe_text(text)
-    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
-
-
 def _already_graded(directory: Path, out: Path) -> StudentResult | None:
-    path = out / directory.name / REPORT_FILE
+    path = student_folder(out, directory.name) / REPORT_FILE
     try:
         report = Report.from_dict(json.loads(path.read_text()))
     except (OSError, ValueError, KeyError, TypeError):
@@ -131,7 +129,10 @@ def grade_class(
     progress: Callable[[int, int, StudentResult], None] | None = None,
 ) -> list[StudentResult]:
     """Grade every student folder in ``submissions``; write the files listed above to ``out``."""
-    students = sorted(path for path in submissions.iterdir() if path.is_dir())
+    # a link to another student's folder would grade that work twice: links are skipped
+    students = sorted(
+        path for path in submissions.iterdir() if path.is_dir() and not path.is_symlink()
+    )
     if not students:
         raise ValueError(f"{submissions} holds no student folder (one sub-folder per student)")
     jobs = jobs or os.cpu_count() or 1

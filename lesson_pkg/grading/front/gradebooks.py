@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lesson_pkg.grading.front.class_grading import StudentResult, spreadsheet_cell
+from lesson_pkg.grading.core.results import spreadsheet_cell
+from lesson_pkg.grading.front.class_grading import StudentResult
 from lesson_pkg.grading.front.lateness import (
     Lateness,
     LatePolicy,

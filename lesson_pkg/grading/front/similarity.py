@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from lesson_pkg.grading.core.cases import EXERCISE_FILES
+from lesson_pkg.grading.core.results import spreadsheet_cell
 from lesson_pkg.grading.front.submission_layout import LayoutError, exercise_folder
 from lesson_pkg.grading.runner.session import MAX_SOURCE_BYTES
 
@@ -161,7 +162,8 @@ def write_csv(pairs: list[Pair], path: Path) -> None:
         writer.writerow(["rank", "first", "second", "score", "flagged", *EXERCISE_FILES])
         for rank, pair in enumerate(pairs, start=1):
             writer.writerow(
-                [rank, pair.first, pair.second, pair.score, "yes" if pair.flagged else "no"]
+                [rank, spreadsheet_cell(pair.first), spreadsheet_cell(pair.second), pair.score]
+                + ["yes" if pair.flagged else "no"]
                 + [pair.by_file.get(name, 0) for name in EXERCISE_FILES]
             )
 

@@ -18,11 +18,14 @@ Example: ``alice/exercises/ex01_losses.py`` grades ``alice/exercises``.
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from lesson_pkg.grading.core.cases import EXERCISE_FILES
 from lesson_pkg.grading.runner.session import MAX_SOURCE_BYTES
@@ -75,7 +78,7 @@ def _files_below(folder: Path) -> list[PurePosixPath]:
 
 def _lone_zip(folder: Path) -> Path | None:
     """The zip file ``folder`` holds, when it holds a zip and no exercise file."""
-    zips = sorted(folder.glob("*.zip"))
+    zips = sorted(path for path in folder.glob("*.zip") if not path.is_symlink())
     if len(zips) == 1 and not any(folder.rglob("ex0*.py")):
         return zips[0]
     return None
@@ -84,7 +87,7 @@ def _lone_zip(folder: Path) -> Path | None:
 def _extract(archive: Path, into: Path) -> Path:
     """Extract the exercise files of the folder the rule chooses in ``archive``."""
     try:
-        with zipfile.ZipFile(archive) as handle:
+        with zipfile.ZipFile(_open_plain_file(archive)) as handle:
             members = {PurePosixPath(info.filename): info for info in handle.infolist()}
             chosen = choose_folder(archive.name, list(members))
             for name in FILE_NAMES:
@@ -94,6 +97,19 @@ def _extract(archive: Path, into: Path) -> Path:
     except (zipfile.BadZipFile, OSError) as error:
         raise LayoutError(f"{archive.name} is not a readable zip file: {error}") from error
     return into
+
+
+def _open_plain_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file, never through a link or a FIFO.
+
+    A link to another student's zip would grade that student's work as this one's.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    handle = os.fdopen(descriptor, "rb")
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        handle.close()
+        raise OSError(f"{path.name} is not a regular file")
+    return handle
 
 
 @contextmanager

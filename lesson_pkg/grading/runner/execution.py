@@ -9,7 +9,8 @@ an object that claims to equal anything is refused, not compared.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, cast
 
 import torch
@@ -26,25 +27,27 @@ FORBIDDEN_CALL_MESSAGE = (
 # wherever torch exposes it (the functional API, torch, the C bindings, torch.ops.aten),
 # and the ones with kernels of their own at the dispatcher too, so that neither an alias
 # nor a reference saved at import reaches them.
-FORBIDDEN_BUILTINS: dict[str, tuple[str, ...]] = {
-    "mse_loss": ("mse_loss",),
-    "mae_loss": ("l1_loss",),
-    "binary_cross_entropy": ("binary_cross_entropy", "binary_cross_entropy_with_logits"),
-    "binary_cross_entropy_with_logits": (
-        "binary_cross_entropy_with_logits",
-        "binary_cross_entropy",
-    ),
-    "cross_entropy": (
-        "cross_entropy",
-        "cross_entropy_loss",
-        "nll_loss",
-        "nll_loss_nd",
-        "nll_loss2d",
-        "nll_loss_forward",
-        "nll_loss2d_forward",
-    ),
-    "hinge_loss": ("hinge_embedding_loss", "multi_margin_loss", "soft_margin_loss"),
-}
+FORBIDDEN_BUILTINS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "mse_loss": ("mse_loss",),
+        "mae_loss": ("l1_loss",),
+        "binary_cross_entropy": ("binary_cross_entropy", "binary_cross_entropy_with_logits"),
+        "binary_cross_entropy_with_logits": (
+            "binary_cross_entropy_with_logits",
+            "binary_cross_entropy",
+        ),
+        "cross_entropy": (
+            "cross_entropy",
+            "cross_entropy_loss",
+            "nll_loss",
+            "nll_loss_nd",
+            "nll_loss2d",
+            "nll_loss_forward",
+            "nll_loss2d_forward",
+        ),
+        "hinge_loss": ("hinge_embedding_loss", "multi_margin_loss", "soft_margin_loss"),
+    }
+)  # read-only: a submission cannot empty it
 EVERY_FORBIDDEN = tuple(sorted({name for names in FORBIDDEN_BUILTINS.values() for name in names}))
 
 

@@ -9,6 +9,7 @@ with :mod:`~lesson_pkg.grading.runner.protocol`, which never runs code.
 
 from __future__ import annotations
 
+import ast
 import os
 import secrets
 import select
@@ -47,6 +48,12 @@ class Session:
         self._pipes: tuple[int, int] | None = None
         self._imported: set[str] = set()
         self._import_errors: dict[str, str] = {}
+        self._refused = {
+            file: f"{file}.py uses {found}, which reaches into the grader's process: "
+            "not allowed while grading"
+            for file, text in sources.items()
+            if (found := reaches_into_grader(text))
+        }
         self._fatal: dict[str, list[str]] = {}
 
     # --- the worker's life ------------------------------------------------------------
@@ -146,16 +153,23 @@ class Session:
         self._import_errors[file] = f"{file}.py could not be imported: {reason}"[:500]
         return self._import_errors[file]
 
-    def _outcome(self, file: str, message: dict[str, Any]) -> Outcome:
+    def _file_failure(self, file: str) -> Outcome | None:
+        """Why nothing of ``file`` can run (missing, refused, not importable), or None."""
         if file not in self.sources:
             return Outcome.failure(
                 ErrorKind.IMPORT,
                 f"{file}.py could not be imported: it is missing from the submission (or is "
                 "not a plain file of at most 1 MiB)",
             )
+        if file in self._refused:
+            return Outcome.failure(ErrorKind.FORBIDDEN, self._refused[file])
         import_error = self._ensure_imported(file)
-        if import_error:
-            return Outcome.failure(ErrorKind.IMPORT, import_error)
+        return Outcome.failure(ErrorKind.IMPORT, import_error) if import_error else None
+
+    def _outcome(self, file: str, message: dict[str, Any]) -> Outcome:
+        failure = self._file_failure(file)
+        if failure is not None:
+            return failure
         if self._spent > self.total_seconds:  # slow on purpose must not hold a grader
             return Outcome.failure(
                 ErrorKind.SKIPPED,
@@ -211,17 +225,73 @@ class Session:
         return self._outcome(file, {"op": "scenario", "function": function, "spec": spec})
 
 
+# What code reaching into the grader's own process names: frames, the heap, the module
+# table, the worker's checks and torch's dispatch machinery. An exercise never needs them.
+INTROSPECTION = frozenset(
+    {
+        "_getframe",
+        "_current_frames",
+        "f_back",
+        "f_globals",
+        "f_locals",
+        "tb_frame",
+        "gi_frame",
+        "cr_frame",
+        "ag_frame",
+        "get_objects",
+        "get_referrers",
+        "get_referents",
+        "__globals__",
+        "modules",
+        "FORBIDDEN_BUILTINS",
+        "builtins_blocked",
+        "_DispatchBlocker",
+        "_pop_mode",
+        "_pop_torch_dispatch_mode",
+        "_DisableTorchDispatch",
+        "_unset_dispatch_mode",
+        "_jit_get_operation",
+    }
+)
+
+
+def reaches_into_grader(source: str) -> str | None:
+    """The first name in ``source`` that reaches into the grader's process, or None.
+
+    Looked for as a name, an attribute and a string (``getattr(sys, "_getframe")``).
+    Unparsable code is left to the import, which reports the syntax error.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found = node.id
+        elif isinstance(node, ast.Attribute):
+            found = node.attr
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found = next((name for name in INTROSPECTION if name in node.value), "")
+        else:
+            continue
+        if found in INTROSPECTION:
+            return found
+    return None
+
+
 def read_sources(directory: os.PathLike[str] | str, files: list[str]) -> dict[str, str]:
     """The text of each of ``files`` (``ex01_losses``...) found in ``directory``.
 
     Only regular files are read, never through a symbolic link (a link to the hidden tests
-    would otherwise hand them to the submission). A missing, linked or oversized file is
-    left out: grading then says it is missing.
+    would otherwise hand them to the submission), never waiting (a FIFO). A missing,
+    linked, special or oversized file is left out: grading then says it is missing.
     """
     sources = {}
     for file in files:
         try:
-            descriptor = os.open(os.path.join(directory, f"{file}.py"), os.O_RDONLY | os.O_NOFOLLOW)
+            path = os.path.join(directory, f"{file}.py")
+            # O_NONBLOCK: a FIFO named like the file must not hang the grader
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             continue
         with os.fdopen(descriptor, "rb") as handle:

@@ -35,11 +35,12 @@ MAX_FILE_BYTES = 64 * 1024**2
 
 def is_blocked(name: str) -> bool:
     """Whether importing module ``name`` is refused while grading."""
-    inside = [
-        blocked for blocked in BLOCKED_MODULES if name == blocked or name.startswith(f"{blocked}.")
-    ]
-    allowed = any(name == ok or name.startswith(f"{ok}.") for ok in ALLOWED_MODULES)
-    return bool(inside) and not allowed
+    return _within(name, BLOCKED_MODULES) and not _within(name, ALLOWED_MODULES)
+
+
+def _within(name: str, packages: tuple[str, ...]) -> bool:
+    """Whether module ``name`` is one of ``packages`` or inside one of them."""
+    return any(name == package or name.startswith(f"{package}.") for package in packages)
 
 
 class _BlockedImports(importlib.abc.MetaPathFinder):
@@ -64,6 +65,17 @@ def block_references() -> None:
         if name not in sys.modules:  # unimportable, and not found by importlib.util.find_spec
             sys.modules[name] = None  # type: ignore[assignment]
     sys.meta_path.insert(0, _BlockedImports())
+
+
+def forget_own_modules() -> None:
+    """Take the worker's own modules out of ``sys.modules`` before any submission runs.
+
+    This process keeps using them; a submission cannot look them up by name to switch
+    off their checks (the grader also refuses code that walks frames or the heap:
+    :func:`lesson_pkg.grading.runner.session.reaches_into_grader`).
+    """
+    for name in [name for name in sys.modules if _within(name, ("lesson_pkg",))]:
+        del sys.modules[name]
 
 
 def limit_resources(memory_bytes: int) -> None:
@@ -169,6 +181,7 @@ def serve(memory_bytes: int, request_fd: int, reply_fd: int) -> None:
     first = protocol.loads(requests.readline())
     directory = write_sources(first["sources"])
     limit_resources(memory_bytes)
+    forget_own_modules()
     modules: dict[str, ModuleType] = {}
     replies.write(protocol.dumps({"id": "ready"}))
     replies.flush()
