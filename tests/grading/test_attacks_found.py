@@ -292,3 +292,15 @@ def test_a_student_named_gradebook_csv_does_not_stop_the_class_report(tmp_path):
     )
     assert completed is not None and completed.returncode == 0, completed
     assert (out / "gradebook.csv").is_file()
+
+
+def test_honest_code_is_not_mistaken_for_reaching_into_the_grader():
+    from lesson_pkg.grading.runner.session import reaches_into_grader
+
+    honest = "def train_one_epoch(model, loader, loss_fn, optimizer):\n"
+    honest += "    layers = list(model.modules())\n    return 0.0\n"
+    assert reaches_into_grader(honest) is None
+    assert reaches_into_grader("import sys\nsys.modules['x']") == "sys.modules"
+    assert reaches_into_grader("import sys\ngetattr(sys, '_get' 'frame')") == "_getframe"
+    for path in (ROOT / "solutions").glob("ex*.py"):
+        assert reaches_into_grader(path.read_text()) is None, path

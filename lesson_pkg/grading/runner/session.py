@@ -242,7 +242,6 @@ INTROSPECTION = frozenset(
         "get_referrers",
         "get_referents",
         "__globals__",
-        "modules",
         "FORBIDDEN_BUILTINS",
         "builtins_blocked",
         "_DispatchBlocker",
@@ -269,12 +268,13 @@ def reaches_into_grader(source: str) -> str | None:
         if isinstance(node, ast.Name):
             found = node.id
         elif isinstance(node, ast.Attribute):
-            found = node.attr
+            is_module_table = node.attr == "modules" and getattr(node.value, "id", "") == "sys"
+            found = "sys.modules" if is_module_table else node.attr
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             found = next((name for name in INTROSPECTION if name in node.value), "")
         else:
             continue
-        if found in INTROSPECTION:
+        if found in INTROSPECTION or found == "sys.modules":
             return found
     return None
 
