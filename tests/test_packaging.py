@@ -88,7 +88,7 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
         for line in (ROOT / ".ci" / "run").read_text().splitlines()
         if line and not line.startswith("#") and not line.startswith(("set ", "cd "))
     ]
-    assert ci_commands == ["exec make test"]
+    assert ci_commands == ["export LESSON_PKG_INSTRUCTOR=1", "exec make test"]
 
 
 def test_every_package_in_pyproject_is_named_in_the_readme():
