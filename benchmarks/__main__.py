@@ -12,8 +12,10 @@ import torch
 
 from benchmarks import (
     bench_batch,
+    bench_first_install,
     bench_fit,
     bench_grading,
+    bench_hub,
     bench_import,
     bench_losses,
     bench_notebooks,
@@ -26,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--only",
-        choices=["losses", "fit", "grading", "batch", "notebooks", "import"],
+        choices=["losses", "fit", "grading", "batch", "notebooks", "import", "install", "hub"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -61,6 +63,17 @@ def main() -> None:
         print()
     if args.only in (None, "import"):
         print(format_table("Import time vs import torch (fresh interpreter)", bench_import.run()))
+    _learners(args.only)
+
+
+def _learners(only: str | None) -> None:
+    """The learner's first install, and the memory one learner takes on a hub."""
+    if only in (None, "install"):
+        title = "A learner's first install: fresh clone, make lab (the peer column is the budget)"
+        print(format_table(title, bench_first_install.run()))
+    if only in (None, "hub"):
+        title = "Memory per learner on a hub (the instructor guide's sizing table)"
+        print(format_table(title, bench_hub.run()))
 
 
 if __name__ == "__main__":
