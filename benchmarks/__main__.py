@@ -13,8 +13,10 @@ import torch
 
 from benchmarks import (
     bench_batch,
+    bench_first_install,
     bench_fit,
     bench_grading,
+    bench_hub,
     bench_import,
     bench_losses,
     bench_notebooks,
@@ -73,6 +75,13 @@ BENCHMARKS: dict[str, Callable[[torch.device], None]] = {
     ),
     "import": _table("Import time vs import torch (fresh interpreter)", bench_import.run),
     "room": _room,
+    "install": _table(
+        "A learner's first install: fresh clone, make lab (the peer column is the budget)",
+        bench_first_install.run,
+    ),
+    "hub": _table(
+        "Memory per learner on a hub (the instructor guide's sizing table)", bench_hub.run
+    ),
 }
 
 

@@ -38,7 +38,7 @@ def make_class(folder: Path, students: int = STUDENTS, seed: int = 0) -> None:
         elif kind < 8:
             write_submission(chooser.sample(MISTAKES, chooser.randint(1, 3)), student)
         elif kind == 8:
-            shutil.copytree(ROOT / "exercises", student)
+            shutil.copytree(ROOT / "lesson_pkg" / "exercises", student)  # untouched stubs
         else:
             write_submission([], student)
             broken = student / "ex01_losses.py" if index % 20 == 9 else student / "ex03_accuracy.py"

@@ -35,7 +35,7 @@ def run() -> list[Row]:
     rows = []
     for label, target in (
         ("grade solutions/ (all pass)", "solutions"),
-        ("grade exercises/ (all stubs)", "exercises"),
+        ("grade the stubs (all unwritten)", "lesson_pkg/exercises"),
     ):
         seconds = statistics.median(_grade_once(target) for _ in range(RUNS))
         rows.append(Row(label, seconds, BUDGET_SECONDS, "budget", 1.0))

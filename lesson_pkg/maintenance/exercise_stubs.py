@@ -67,3 +67,31 @@ def write_stubs(course: Path, force: bool = False) -> list[Path]:
             (exercises / name).write_text(text)
             written.append(exercises / name)
     return written
+
+
+PACKAGED = Path("lesson_pkg") / "exercises"
+
+
+def write_packaged_stubs(course: Path) -> list[Path]:
+    """Write the stubs the package ships, ``course/lesson_pkg/exercises/``; return those written.
+
+    They are what :func:`lesson_pkg.workspace.prepare_workspace` puts beside a notebook
+    opened without the course (Colab, Kaggle). Generated, never edited: always replaced.
+    A course folder without the package's sources (``lesson_pkg/``) has none to write.
+    """
+    solutions = Path(course) / "solutions"
+    if not solutions.is_dir():
+        raise ValueError(f"{solutions} is not a folder: run this in the course folder")
+    folder = Path(course) / PACKAGED
+    if not folder.parent.is_dir():
+        return []
+    folder.mkdir(exist_ok=True)
+    stubs = stubs_for(solutions)
+    written = []
+    for stale in set(folder.glob("ex*.py")) - {folder / name for name in stubs}:
+        stale.unlink()
+    for name, text in stubs.items():
+        if not (folder / name).is_file() or (folder / name).read_text() != text:
+            (folder / name).write_text(text)
+            written.append(folder / name)
+    return written

@@ -2,15 +2,19 @@
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from submissions import ROOT, write_submission
 
 from lesson_pkg.grading.core import mistakes
 from lesson_pkg.grading.core.cases import CASES
+
+STUBS = Path(os.environ["LESSON_PKG_EXERCISES"])  # generated stubs, never a learner's (conftest.py)
 
 TOTAL = sum(case.points for case in CASES)
 PERCENT_MISTAKE = next(m for m in mistakes.MISTAKES if m.id == "accuracy_in_percent")
@@ -27,7 +31,7 @@ def graded_class(tmp_path_factory):
     write_submission([], submissions / "ada")
     for name in ("bob", "cy"):
         write_submission([PERCENT_MISTAKE], submissions / name)
-    shutil.copytree(ROOT / "exercises", submissions / "dee")
+    shutil.copytree(STUBS, submissions / "dee")  # untouched stubs
     write_submission([], submissions / "eve")
     (submissions / "eve" / "ex02_epochs.py").unlink()
     shutil.copytree(ROOT / "tests" / "grader_fixtures" / "tampered", submissions / "mallory")

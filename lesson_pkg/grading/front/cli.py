@@ -272,9 +272,9 @@ def _similarity(args: argparse.Namespace) -> int:
 
 
 def _stubs(args: argparse.Namespace) -> int:
-    from lesson_pkg.maintenance.exercise_stubs import write_stubs
+    from lesson_pkg.maintenance.exercise_stubs import write_packaged_stubs, write_stubs
 
-    for path in write_stubs(args.course, force=args.force):
+    for path in write_packaged_stubs(args.course) + write_stubs(args.course, force=args.force):
         print(f"wrote {path}")
     return 0
 
