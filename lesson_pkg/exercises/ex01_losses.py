@@ -113,7 +113,7 @@ def cross_entropy(
 
     Hints: ``torch.log(torch.softmax(...))`` fails for logits of ±1000: the softmax of a
     class far below the largest underflows to exactly 0, and its log is ``-inf``. Use
-    ``z - torch.logsumexp(z, dim=1, keepdim=True)``, which is exact. Pick the true
+    ``z - torch.logsumexp(z, dim=1, keepdim=True)``, which stays finite. Pick the true
     class's entry of each row with ``.gather(1, target.unsqueeze(1))`` or
     ``tensor[torch.arange(N), target]``; an ignored target (-100 by default) is not a
     valid index, so first replace it by any real class (``torch.where(kept, target, 0)``,
