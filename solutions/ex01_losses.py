@@ -16,8 +16,9 @@ import torch
 def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     """Mean squared error: the average of the squared differences.
 
-    ``loss_i = (input_i - target_i) ** 2``, then reduced: "mean" averages the N values,
-    "sum" adds them up, "none" returns all N of them (the shape of ``input``).
+    ``loss_i = (input_i - target_i) ** 2`` for every element, then reduced: "mean"
+    averages all ``input.numel()`` values (every element of every dimension, not the
+    batch size), "sum" adds them up, "none" returns them all (the shape of ``input``).
 
     Shapes: ``input`` and ``target`` have the same shape, any shape.
 
