@@ -134,7 +134,7 @@ def cross_entropy(
 
     ``loss_i = -log softmax(z_i)[y_i] = -z_i[y_i] + log(sum_c exp(z_i[c]))``, then reduced.
     A target equal to ``ignore_index`` adds 0 to the loss, and "mean" divides by the number
-    of targets that are not ignored.
+    of targets that are not ignored (all ignored: NaN, 0/0, as in torch).
 
     Shapes: ``input`` (N, C) logits; ``target`` (N,) class indices (int64) in [0, C), or
     ``ignore_index``.
