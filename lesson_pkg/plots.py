@@ -892,6 +892,10 @@ def plot_learning_rate_regimes(
     return axes
 
 
+_ERRATIC_LABEL = "erratic: never settled\n(no value; top band)"
+_ERRATIC_BAND = 0.93  # the crosses' height, as a fraction of the axes
+
+
 def plot_optimizer_comparison(
     histories: Mapping[tuple[str, float], History],
     best: Mapping[str, float],
@@ -906,8 +910,10 @@ def plot_optimizer_comparison(
     over the ``last`` epochs against the learning rate (log scale), one line per
     optimizer, a ring on each best rate. Right: the curve of each optimizer's best run,
     the averaged epochs shaded when ``last > 1``. Runs named in ``erratic`` (see
-    :func:`lesson_pkg.training.is_erratic`) get a cross instead of a point and the alt text
-    says "erratic" instead of their loss, which depends on the CPU. Returns the two axes.
+    :func:`lesson_pkg.training.is_erratic`) have no value worth drawing (it depends on the
+    CPU): each gets a cross, at its rate, in a grey band above the plotted values, not
+    joined to its optimizer's line, and the alt text says "erratic" instead of their loss.
+    Returns the two axes.
 
     Examples
     --------
@@ -937,16 +943,32 @@ def plot_optimizer_comparison(
         style = _nth_style(index)
         rates = sorted(rate for run_name, rate in histories if run_name == name)
         finals = [_tail_mean(histories[name, rate].column(column), last) for rate in rates]
-        sweep_ax.plot(rates, finals, **style, label=name)
-        wild = [
-            (rate, final)
-            for rate, final in zip(rates, finals, strict=True)
-            if (name, rate) in erratic
-        ]
+        kept = [(r, f) for r, f in zip(rates, finals, strict=True) if (name, r) not in erratic]
+        sweep_ax.plot(*zip(*kept, strict=True), **style, label=name)
+        wild = [rate for rate in rates if (name, rate) in erratic]
         if wild:
-            crossed = any(line.get_label() == "erratic: never settled" for line in sweep_ax.lines)
-            label = "_erratic" if crossed else "erratic: never settled"
-            sweep_ax.plot(*zip(*wild, strict=True), "x", ms=12, mew=2, color="#000000", label=label)
+            crossed = any(line.get_label() == _ERRATIC_LABEL for line in sweep_ax.lines)
+            sweep_ax.plot(
+                wild,
+                [_ERRATIC_BAND] * len(wild),
+                "x",
+                ms=12,
+                mew=2,
+                color="#000000",
+                transform=sweep_ax.get_xaxis_transform(),
+                label="_erratic" if crossed else _ERRATIC_LABEL,
+            )
+            for rate in wild:
+                sweep_ax.annotate(
+                    name,
+                    (rate, _ERRATIC_BAND),
+                    xycoords=sweep_ax.get_xaxis_transform(),
+                    xytext=(-9, 0),
+                    textcoords="offset points",
+                    ha="right",
+                    va="center",
+                    fontsize="small",
+                )
         chosen = histories[name, best[name]]
         chosen_end = _tail_mean(chosen.column(column), last)
         sweep_ax.plot(best[name], chosen_end, "o", ms=11, mfc="none", color=style["color"])
@@ -976,6 +998,16 @@ def plot_optimizer_comparison(
     sweep_ax.set_xscale("log")
     sweep_ax.set_yscale("log")
     curve_ax.set_yscale("log")
+    if erratic:  # room above the settled values for the band of crosses
+        low, high = sweep_ax.get_ylim()
+        floor = 2 * _ERRATIC_BAND - 1  # the band's lower edge, as a fraction of the axes
+        top = low * (high / low) ** (1 / floor)
+        sweep_ax.set_ylim(low, top)
+        edge = low * (top / low) ** floor
+        sweep_ax.axhspan(edge, top, color="0.92", zorder=0)
+        for minor in (False, True):  # no loss scale in the band: its crosses have no value
+            ticks = sweep_ax.yaxis.get_ticklocs(minor=minor)
+            sweep_ax.set_yticks([tick for tick in ticks if low <= tick <= edge], minor=minor)
     sweep_ax.set_xlabel("learning rate (log scale)")
     sweep_ax.set_ylabel(f"{name}, {end}\n(log scale; a ring: the best rate)")
     sweep_ax.set_title("Each optimizer's own range of rates")
@@ -1461,9 +1493,10 @@ def plot_precision_recall(
 
     ``recall`` and ``precision`` are one point per threshold (from the strictest to the
     most lenient, as :func:`lesson_pkg.metrics.precision` and ``recall`` give them);
-    ``marks`` maps a label to a (recall, precision) point drawn with its own marker, such
-    as the default threshold 0.5 and another model. Its point: lowering the threshold
-    buys recall with precision, along the curve.
+    leave out thresholds that predict nothing positive (their precision, 0/0, is not a
+    point of the curve). ``marks`` maps a label to a (recall, precision) point drawn with
+    its own marker, such as the default threshold 0.5 and another model. Its point:
+    lowering the threshold buys recall with precision, along the curve.
 
     Examples
     --------
@@ -1492,8 +1525,9 @@ def plot_precision_recall(
     describe(
         ax,
         f"Precision-recall curve of the rare class as the decision threshold moves, "
-        f"{len(recall)} thresholds: recall from {min(recall):.2f} to {max(recall):.2f}, "
-        f"precision falling from {max(precision):.2f} to {min(precision):.2f} as recall "
-        f"rises. Marked: {'; '.join(parts)}.",
+        f"{len(recall)} thresholds: recall from {min(recall):.2f} to {max(recall):.2f}; "
+        f"precision {precision[0]:.2f} at the strictest threshold (recall {recall[0]:.2f}) "
+        f"and {precision[-1]:.2f} at the most lenient (recall {recall[-1]:.2f}). "
+        f"Marked: {'; '.join(parts)}.",
     )
     return ax

@@ -35,6 +35,7 @@ from lesson_pkg.progress import make_reporter
 __all__ = [
     "EarlyStopping",
     "History",
+    "erratic_reason",
     "evaluate",
     "fit",
     "fit_temperature",
@@ -462,13 +463,39 @@ def is_erratic(
     >>> is_erratic([9.0, 7.0, 8.0, 6.5, 7.5], ceiling=math.log(2))
     True
     """
+    return erratic_reason(values, last, jump, ceiling) is not None
+
+
+def erratic_reason(
+    values: Iterable[float], last: int = 5, jump: float = 5.0, ceiling: float = math.inf
+) -> str | None:
+    """Which rule of :func:`is_erratic` a run trips, in words; ``None`` if it settled.
+
+    The rules are tried in order (a value not finite, then the mean above ``ceiling``,
+    then a ``jump``-fold rise) and the first that fires is named, with the rule's own
+    numbers only: a chaotic run's losses are not worth printing.
+
+    Examples
+    --------
+    >>> erratic_reason([0.5, 0.3, 0.2, 0.25, 0.2, 0.18]) is None
+    True
+    >>> erratic_reason([0.5, 0.3, 0.05, 0.4, 0.2, 0.18])
+    'a rise of more than 5-fold from one epoch to the next in its last 5'
+    >>> erratic_reason([9.0, 7.0, 8.0, 6.5, 7.5], ceiling=math.log(2))
+    'a mean loss over its last 5 epochs above 0.69'
+    """
     window = list(values)[-validation.check_int(last, "last", minimum=1) :]
     if not window:
         raise ValueError("values is empty: give the per-epoch losses of a run")
     if not all(math.isfinite(value) for value in window):
-        return True
+        return f"a loss that is not finite in its last {len(window)} epochs"
+    if sum(window) / len(window) > ceiling:
+        return f"a mean loss over its last {len(window)} epochs above {ceiling:.2f}"
     rises = [after / before for before, after in itertools.pairwise(window) if before > 0]
-    return max(rises, default=0.0) > jump or sum(window) / len(window) > ceiling
+    if max(rises, default=0.0) > jump:
+        last_epochs = f"in its last {len(window)}"
+        return f"a rise of more than {jump:g}-fold from one epoch to the next {last_epochs}"
+    return None
 
 
 def fit_temperature(logits: torch.Tensor, target: torch.Tensor, steps: int = 200) -> float:

@@ -108,6 +108,21 @@ def test_is_erratic_looks_only_at_the_last_epochs():
         training.is_erratic([])
 
 
+@pytest.mark.parametrize(
+    ("values", "ceiling", "named"),
+    [
+        ([0.5, 0.05, 0.06, 0.372, 0.17, 0.23], math.inf, "more than 5-fold"),  # 0.06 -> 0.372
+        ([9.0, 7.0, 8.0, 6.5, 7.5], math.log(2), "above 0.69"),
+        ([0.5, 0.4, math.nan], math.inf, "not finite"),
+        ([0.9, 0.1, 0.7, 0.8, 0.9], 0.5, "above 0.50"),  # both rules fire: the mean is named
+    ],
+)
+def test_erratic_reason_names_the_rule_that_fired(values, ceiling, named):
+    reason = training.erratic_reason(values, ceiling=ceiling)
+    assert named in reason, reason
+    assert training.erratic_reason([0.6, 0.3, 0.2, 0.25, 0.2, 0.18]) is None
+
+
 def _course_with(tmp_path, source_folder):
     exercises = tmp_path / "exercises"
     shutil.copytree(source_folder, exercises)
