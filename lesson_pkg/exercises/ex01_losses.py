@@ -16,8 +16,9 @@ import torch
 def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     """Mean squared error: the average of the squared differences.
 
-    ``loss_i = (input_i - target_i) ** 2``, then reduced: "mean" averages the N values,
-    "sum" adds them up, "none" returns all N of them (the shape of ``input``).
+    ``loss_i = (input_i - target_i) ** 2`` for every element, then reduced: "mean"
+    averages all ``input.numel()`` values (every element of every dimension, not the
+    batch size), "sum" adds them up, "none" returns them all (the shape of ``input``).
 
     Shapes: ``input`` and ``target`` have the same shape, any shape.
 
@@ -103,7 +104,7 @@ def cross_entropy(
 
     ``loss_i = -log softmax(z_i)[y_i] = -z_i[y_i] + log(sum_c exp(z_i[c]))``, then reduced.
     A target equal to ``ignore_index`` adds 0 to the loss, and "mean" divides by the number
-    of targets that are not ignored.
+    of targets that are not ignored (all ignored: NaN, 0/0, as in torch).
 
     Shapes: ``input`` (N, C) logits; ``target`` (N,) class indices (int64) in [0, C), or
     ``ignore_index``.

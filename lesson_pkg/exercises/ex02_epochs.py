@@ -1,8 +1,9 @@
 """Exercise 2: steps, epochs and the training loop.
 
 Each function has the same name as its reference in ``lesson_pkg.training``; ``fit``
-and ``best_epoch`` are simplified: ``fit`` returns the list of per-epoch training losses,
-``best_epoch`` works on a plain list. Calling the ``lesson_pkg`` reference earns no
+and ``best_epoch`` are simplified: ``fit`` returns the list of per-epoch training losses
+(unlike ``lesson_pkg.training.fit``, which returns a ``History``), ``best_epoch`` works on
+a plain list. Calling the ``lesson_pkg`` reference earns no
 points.
 """
 
