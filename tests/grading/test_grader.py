@@ -125,7 +125,8 @@ def test_tampering_earns_nothing_and_the_grader_still_reports(tmp_path):
     assert "ended the Python process" in messages["cross_entropy"]  # os._exit(0) + fake prints
     assert "unreadable" in messages["hinge_loss"]  # forged replies on the grader's pipe
     assert "could not be imported: your code called exit(0)" in messages["steps_per_epoch"]
-    assert "importing lesson_pkg.metrics is not allowed" in messages["accuracy"]
+    assert "importing lesson_pkg" in messages["accuracy"]  # the reference's package
+    assert "is not allowed while grading" in messages["accuracy"]
     honest_points = sum(case.points for case in CASES if case.function in honest)
     assert f"Score: {honest_points} / {TOTAL_POINTS}" in table  # its conftest.py never ran
 
