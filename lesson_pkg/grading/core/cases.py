@@ -637,7 +637,13 @@ CASES: list[Case] = [
         "diverged",
         "[1, 3, 12] diverged, [1, 3, 9] did not (factor 10)",
         1,
-        lambda: [(([1.0, 3.0, 12.0],), {}), (([1.0, 3.0, 9.0],), {})],
+        lambda: [(([1.0, 3.0, 12.0],), {}), (([1.0, 3.0, 9.0],), {}), (([1.0, 10.5],), {})],
+    ),
+    Case(
+        "diverged",
+        "exactly 10 times the first loss is not above it",
+        1,
+        lambda: [(([1.0, 10.0],), {}), (([2.0, 4.0, 8.0],), {"factor": 4.0})],
     ),
     Case(
         "diverged",
@@ -712,6 +718,15 @@ CASES: list[Case] = [
             ),
         ],
     ),
+    Case(
+        "overfitting_from",
+        "a flat validation or training loss neither rises nor falls",
+        1,
+        lambda: [
+            (([1.0, 0.8, 0.6, 0.5, 0.4], [1.0, 0.7, 0.7, 0.7, 0.7]), {}),
+            (([1.0, 0.5, 0.5, 0.5, 0.5], [1.0, 0.7, 0.8, 0.9, 1.0]), {}),
+        ],
+    ),
     Case("overfitting_from", "8 generated U-shaped validation curves", 2, lambda: _u_shaped(32)),
     # plateaued
     Case(
@@ -756,6 +771,27 @@ CASES: list[Case] = [
         "window epochs or fewer: too early to tell",
         1,
         lambda: [(([1.0, 0.9],), {}), (([1.0, 1.0, 1.0],), {"window": 3})],
+    ),
+    Case(
+        "plateaued",
+        "the defaults: a window of 5 epochs, a tolerance of 1 %",
+        1,
+        lambda: [
+            (([1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],), {}),
+            (([1.0, 0.5, 0.499, 0.498, 0.497, 0.496, 0.494],), {}),
+        ],
+    ),
+    Case(
+        "plateaued",
+        "no gain at all is a plateau, even with a tolerance of 0",
+        1,
+        lambda: [(([0.5, 0.5, 0.5],), {"window": 1, "tolerance": 0.0})],
+    ),
+    Case(
+        "plateaued",
+        "a window longer than half the run",
+        1,
+        lambda: [(([1.0, 0.9, 1.0],), {"window": 2}), (([1.0, 0.95, 0.9],), {"window": 2})],
     ),
     Case("plateaued", "8 generated curves, falling or flat", 1, lambda: _plateau_curves(33)),
 ]
