@@ -68,10 +68,11 @@ def overfitting_from(
         )
     if patience < 1:
         raise ValueError(f"patience must be at least 1, got {patience}")
-    for start in range(len(val_losses) - patience):
-        end = start + patience
-        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end))
-        if rising and train_losses[end] < train_losses[start]:
+    rises = 0  # how many epochs in a row the validation loss has risen
+    for epoch in range(1, len(val_losses)):
+        rises = rises + 1 if val_losses[epoch] > val_losses[epoch - 1] else 0
+        start = epoch - patience  # 0-based: the epoch after which these rises began
+        if rises >= patience and train_losses[epoch] < train_losses[start]:
             return start + 1
     return None
 
