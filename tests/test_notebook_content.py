@@ -402,6 +402,34 @@ QUOTED = {
         "val_accuracy 0.9556\nepoch 11/40",
         "val_loss 0.1096  val_accuracy 0.9694",
     ],
+    "05": [
+        "training stopped in epoch 4: the loss became inf at step 10",  # "fit stopped in epoch 4"
+        "lr 0.003: 20 epochs, diverged False, plateaued False, last loss 0.378 = 3.8 x floor",
+        "lr   0.1: 20 epochs, diverged False, plateaued True , last loss 0.103 = 1.0 x floor",
+        "lr   1.5:  3 epochs, diverged True , plateaued False, blew up",
+        "the loss became nan at step 9",  # "NaN at step 9, the first batch that holds point 123"
+        "points with a missing value: [123]",
+        # overfitting: the onset a few epochs after the lowest validation loss, ~3x it at 60
+        "lowest validation loss at epoch 16, overfitting_from: epoch 19",
+        "epoch 60: training 0.112, validation 0.951",
+        # underfitting: linear close together and high; the network far lower
+        "spirals, linear     : training 0.728, validation 0.799, accuracy 0.517, plateaued True",
+        "spirals, big network: training 0.038, validation 0.080, accuracy 0.993, plateaued False",
+        # the noisy run levels off just above the floor, the clean one falls towards 0
+        "labels flipped: 0.205;  noise floor H(q) = 0.507",
+        "clean labels: training loss at epoch 30 0.000",
+        "noisy labels: training loss at epoch 30 0.541",
+        # dropout: above in most epochs; measured with dropout off, below both
+        "training loss above validation loss in 30 of 40 epochs",
+        "epoch 40: training 0.315 (dropout on), validation 0.287, the training set measured "
+        "with dropout off 0.254",
+        # sorted: about two thirds predicted class 1, below the shuffled run's accuracy
+        "sorted, not shuffled : accuracy 0.812, predicts class 1 for 0.663 of the points",
+        "shuffled             : accuracy 0.890",
+        "the switch to class 1): 0.03, 3.40",
+        "the same training as section 2's overfitting run: True",
+        "leaky validation 0.24, clean validation 0.89",  # "several times it"
+    ],
 }
 
 
@@ -490,11 +518,12 @@ def test_each_lesson_ends_with_a_questionnaire_of_ten_questions():
 
 
 def test_learners_functions_are_used_and_the_lesson_says_whose():
-    """02, 03 and 04 call yours_or_reference; the stored outputs (stubs) use the course's."""
+    """02, 03, 04 and 05 call yours_or_reference; the stored outputs (stubs) use the course's."""
     for prefix, names in {
         "02": ["best_epoch"],
         "03": ["accuracy", "confusion_matrix"],
         "04": ["cross_entropy", "accuracy", "confusion_matrix"],
+        "05": ["diverged", "plateaued", "overfitting_from"],
     }.items():
         printed = _printed(_notebook(prefix))
         for name in names:
@@ -512,3 +541,30 @@ def test_time_in_each_notebook_agrees_with_the_instructor_guide():
         row = re.search(rf"^\|[^|\n]*\| [^|\n]*\| `{path.stem}` \| (\d+) min", guide, re.MULTILINE)
         assert row, f"the instructor guide has no row for {path.stem}"
         assert row.group(1) == minutes.group(1), (path.name, minutes.group(1), row.group(1))
+
+
+def test_field_guide_covers_ten_pathologies_and_closes_with_their_table():
+    """05 names each pathology in its symptom -> cause -> fix table, and draws each one."""
+    notebook = _notebook("05")
+    summary = _sections(notebook)["Summary"]
+    rows = [line for line in summary.splitlines() if line.startswith("| ") and "---" not in line]
+    assert rows[0] == "| symptom on the curves | likely cause | fix |", rows[0]
+    causes = " ".join(row.split(" | ")[1] for row in rows[1:])
+    for cause in [
+        "too high",
+        "too low",
+        "NaN or inf in the data",
+        "overfitting",
+        "underfitting",
+        "label noise",
+        "dropout",
+        "sorted",
+        "zero_grad",
+        "leak",
+    ]:
+        assert cause in causes, cause
+    alts = " ".join(output["metadata"]["image/png"]["alt"] for _, output in _images(notebook))
+    for drawn in ["Too low", "Too high", "NaN", "Overfitting", "Underfitting", "Label noise"]:
+        assert f"'{drawn}" in alts or f"'A {drawn}" in alts, drawn
+    for drawn in ["Dropout", "Sorted data", "No zero_grad", "A leak"]:
+        assert f"'{drawn}" in alts, drawn

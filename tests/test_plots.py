@@ -345,3 +345,24 @@ def test_use_style_gives_each_new_line_the_next_colour_and_line_style():
         lines = [ax.plot([0, 1], [index, index])[0] for index in range(3)]
     assert [line.get_color() for line in lines] == list(plots.PALETTE[:3])
     assert [line.get_linestyle() for line in lines] == ["-", "--", "-."]
+
+
+def test_plot_symptom_tells_each_curve_from_its_data_and_never_a_blown_up_value():
+    ax = plots.plot_symptom(
+        {"a NaN run": [0.8, 0.6, float("nan")], "blow-up": [1.0, 50.0, 3e9], "noisy": [0.5, 0.9]},
+        "Three runs",
+        unit="step",
+        floor=(0.25, "floor"),
+        mark=(3, "here"),
+        erratic=["noisy"],
+    )
+    alt = plots.alt_text(ax)
+    assert alt.startswith("Line chart 'Three runs' of loss per step:"), alt
+    assert "a NaN run starts at 0.80, then becomes nan at step 3" in alt
+    assert "blow-up starts at 1.00 and grows by orders of magnitude" in alt and "3e+09" not in alt
+    assert "noisy swings erratically" in alt and "0.90" not in alt
+    assert "dashed line: floor, 0.25; dotted line: here" in alt
+    assert ax.get_title() == "Three runs" and ax.get_xlabel() == "step"
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="'epoch' or 'step', got 'batch'"):
+        plots.plot_symptom({"a": [1.0]}, "t", unit="batch")

@@ -304,3 +304,14 @@ def test_screenshots_of_the_home_page_and_a_lesson(browser, served):
         (SCREENSHOTS / picture).write_bytes(png)
         assert io.BytesIO(png).read(8) == b"\x89PNG\r\n\x1a\n"
         page.close()
+
+
+def test_glossary_and_formula_sheet_link_each_entry_to_a_section_that_exists(site):
+    """Every entry of both pages links to a lesson section, and each target id is in the
+    built lesson (myst-nb's heading anchors), so no link lands at the top of a page."""
+    for page, least in [("glossary.html", 40), ("formulas.html", 20)]:
+        text = (site / page).read_text()
+        links = re.findall(r'href="(notebooks/[0-9]{2}_[a-z_]+\.html)#([^"]+)"', text)
+        assert len(links) >= least, (page, len(links))
+        for target, anchor in links:
+            assert f'id="{anchor}"' in (site / target).read_text(), (page, target, anchor)

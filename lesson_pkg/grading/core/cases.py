@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 
 import torch
 
-from lesson_pkg import losses, metrics, training
+from lesson_pkg import diagnosis, losses, metrics, training
 from lesson_pkg.grading.runner import execution
 from lesson_pkg.grading.runner.outcome import Outcome
 
@@ -32,6 +33,7 @@ EXERCISE_FILES = {
     ],
     "ex02_epochs": ["steps_per_epoch", "train_one_epoch", "fit", "best_epoch"],
     "ex03_accuracy": ["accuracy", "binary_accuracy", "confusion_matrix"],
+    "ex04_diagnosis": ["diverged", "overfitting_from", "plateaued"],
 }
 FILE_OF = {function: file for file, functions in EXERCISE_FILES.items() for function in functions}
 REDUCTIONS = ("mean", "sum", "none")
@@ -137,6 +139,9 @@ REFERENCES: dict[str, Callable[..., Any]] = {
     "accuracy": metrics.accuracy,
     "binary_accuracy": metrics.binary_accuracy,
     "confusion_matrix": metrics.confusion_matrix,
+    "diverged": diagnosis.diverged,
+    "overfitting_from": diagnosis.overfitting_from,
+    "plateaued": diagnosis.plateaued,
 }
 REFERENCE = InProcessSubmission(REFERENCES)
 
@@ -271,6 +276,62 @@ def _scenario(**overrides: Any) -> dict[str, Any]:
         "optimizer": "sgd",
     }
     return {**spec, **overrides}
+
+
+def _decaying(generator: torch.Generator, epochs: int) -> list[float]:
+    """A falling loss curve, ``c + a * exp(-e / tau)``, rounded to 4 decimals."""
+    a, tau = (torch.tensor([0.5, 1.0]) + torch.rand(2, generator=generator) * 4).tolist()
+    return [round(0.1 + a * math.exp(-epoch / tau), 4) for epoch in range(epochs)]
+
+
+def _diverging_curves(seed: int) -> list[Call]:
+    """Falling curves, curves growing past 10 times their start, curves turning NaN or inf.
+
+    Each is unambiguous for the default factor of 10.
+    """
+    generator = _generator(seed)
+    calls: list[Call] = []
+    for index in range(9):
+        curve = _decaying(generator, 6 + index)
+        if index % 3 == 1:  # blows up: x4 per epoch from the middle on
+            middle = len(curve) // 2
+            curve = curve[:middle] + [curve[middle - 1] * 4.0**k for k in range(1, middle + 1)]
+        elif index % 3 == 2:  # NaN or inf from some epoch on
+            broken = float("nan") if index % 2 else float("inf")
+            curve = curve[: 2 + index // 3] + [broken] * 2
+        calls.append(((curve,), {}))
+    return calls
+
+
+def _u_shaped(seed: int) -> list[Call]:
+    """A falling training loss, and a validation loss falling until epoch ``m``, then rising.
+
+    Overfitting from ``m`` when at least ``patience`` epochs follow it, else none.
+    """
+    generator = _generator(seed)
+    calls: list[Call] = []
+    for index in range(8):
+        epochs = 8 + index
+        train = _decaying(generator, epochs)
+        lowest = 2 + int(torch.randint(0, epochs - 3, (1,), generator=generator))
+        val = [
+            round(0.4 + 0.05 * abs(epoch - lowest) + 0.001 * epoch, 4)
+            for epoch in range(1, epochs + 1)
+        ]
+        calls.append(((train, val), {"patience": 1 + index % 4}))
+    return calls
+
+
+def _plateau_curves(seed: int) -> list[Call]:
+    """Curves still falling fast at the end (by over 10 % per window) or flat within 0.1 %."""
+    generator = _generator(seed)
+    calls: list[Call] = []
+    for index in range(8):
+        window = 2 + index % 4
+        falling = _decaying(generator, 4 + window)
+        flat = falling[:3] + [round(falling[2] * (1 - 0.0001 * k), 4) for k in range(1, window + 3)]
+        calls.append((((flat if index % 2 else falling),), {"window": window}))
+    return calls
 
 
 def _t(*values: float) -> torch.Tensor:
@@ -561,6 +622,178 @@ CASES: list[Case] = [
             if int(max(labels.max(), target.max())) < 5
         ],
     ),
+    # diverged
+    Case(
+        "diverged",
+        "NaN or inf after falling losses",
+        1,
+        lambda: [
+            (([1.0, 0.5, float("nan")],), {}),
+            (([2.0, float("nan"), 0.1],), {}),
+            (([1.0, 0.9, float("inf")],), {}),
+        ],
+    ),
+    Case(
+        "diverged",
+        "[1, 3, 12] diverged, [1, 3, 9] did not (factor 10)",
+        1,
+        lambda: [(([1.0, 3.0, 12.0],), {}), (([1.0, 3.0, 9.0],), {}), (([1.0, 10.5],), {})],
+    ),
+    Case(
+        "diverged",
+        "exactly 10 times the first loss is not above it",
+        1,
+        lambda: [(([1.0, 10.0],), {}), (([2.0, 4.0, 8.0],), {"factor": 4.0})],
+    ),
+    Case(
+        "diverged",
+        "other factors",
+        1,
+        lambda: [
+            (([1.0, 1.5, 2.5],), {"factor": 2.0}),
+            (([1.0, 1.5, 1.9],), {"factor": 2.0}),
+            (([1.0, 40.0, 60.0],), {"factor": 100.0}),
+        ],
+    ),
+    Case(
+        "diverged",
+        "doubling every epoch passes 10 times the first loss",
+        1,
+        lambda: [(([1.0, 2.0, 4.0, 8.0, 16.0],), {}), (([0.5, 1.0, 2.0, 4.0],), {})],
+    ),
+    Case(
+        "diverged",
+        "a rise from the lowest loss, still below 10 times the first",
+        1,
+        lambda: [(([1.0, 0.05, 0.3, 0.6],), {}), (([2.0, 0.1, 1.5, 1.9],), {})],
+    ),
+    Case(
+        "diverged", "18 generated curves", 2, lambda: _diverging_curves(30) + _diverging_curves(31)
+    ),
+    # overfitting_from
+    Case(
+        "overfitting_from",
+        "the docstring's examples",
+        1,
+        lambda: [
+            (([1.0, 0.8, 0.6, 0.5, 0.4], [1.0, 0.7, 0.8, 0.9, 1.0]), {}),
+            (([1.0, 0.8, 0.6], [1.0, 0.7, 0.5]), {}),
+        ],
+    ),
+    Case(
+        "overfitting_from",
+        "one rise of the validation loss is noise, not overfitting",
+        1,
+        lambda: [
+            (
+                (
+                    [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3],
+                    [1.0, 0.8, 0.85, 0.7, 0.6, 0.55, 0.6, 0.65, 0.7, 0.75],
+                ),
+                {},
+            ),
+            (([1.0, 0.9, 0.8, 0.7, 0.6], [1.0, 0.8, 0.9, 0.7, 0.6]), {}),
+        ],
+    ),
+    Case(
+        "overfitting_from",
+        "both losses rising is divergence, not overfitting",
+        1,
+        lambda: [
+            (([1.0, 0.8, 0.6, 0.7, 0.9, 1.2], [1.0, 0.85, 0.7, 0.8, 1.0, 1.3]), {}),
+            (([1.0, 0.8, 0.6, 0.7, 0.9, 1.2], [1.0, 0.85, 0.7, 0.8, 1.0, 1.3]), {"patience": 1}),
+        ],
+    ),
+    Case(
+        "overfitting_from",
+        "the first onset, even if the validation loss later falls lower",
+        1,
+        lambda: [
+            (
+                (
+                    [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3],
+                    [1.0, 0.6, 0.65, 0.7, 0.75, 0.5, 0.4, 0.3],
+                ),
+                {},
+            ),
+        ],
+    ),
+    Case(
+        "overfitting_from",
+        "a flat validation or training loss neither rises nor falls",
+        1,
+        lambda: [
+            (([1.0, 0.8, 0.6, 0.5, 0.4], [1.0, 0.7, 0.7, 0.7, 0.7]), {}),
+            (([1.0, 0.5, 0.5, 0.5, 0.5], [1.0, 0.7, 0.8, 0.9, 1.0]), {}),
+        ],
+    ),
+    Case("overfitting_from", "8 generated U-shaped validation curves", 2, lambda: _u_shaped(32)),
+    # plateaued
+    Case(
+        "plateaued",
+        "the docstring's examples",
+        1,
+        lambda: [
+            (([1.0, 0.5, 0.499, 0.498],), {"window": 2}),
+            (([1.0, 0.5, 0.45, 0.40],), {"window": 2}),
+        ],
+    ),
+    Case(
+        "plateaued",
+        "the tolerance is a fraction of the earlier best",
+        1,
+        lambda: [
+            (([100.0, 80.0, 60.0, 59.7, 59.6, 59.5],), {"window": 3}),
+            (([0.004, 0.002, 0.001],), {"window": 1}),
+            (([1.0, 0.9, 0.85, 0.84],), {"window": 1, "tolerance": 0.05}),
+        ],
+    ),
+    Case(
+        "plateaued",
+        "compared with the best before the window, not the last epoch before it",
+        1,
+        lambda: [(([1.0, 0.5, 0.8, 0.52, 0.51],), {"window": 2})],
+    ),
+    Case(
+        "plateaued",
+        "the best of the window, not its last epoch",
+        1,
+        lambda: [(([1.0, 0.5, 0.3, 0.6],), {"window": 2})],
+    ),
+    Case(
+        "plateaued",
+        "the window holds exactly `window` epochs",
+        1,
+        lambda: [(([1.0, 0.9, 0.5, 0.499, 0.498],), {"window": 2})],
+    ),
+    Case(
+        "plateaued",
+        "window epochs or fewer: too early to tell",
+        1,
+        lambda: [(([1.0, 0.9],), {}), (([1.0, 1.0, 1.0],), {"window": 3})],
+    ),
+    Case(
+        "plateaued",
+        "the defaults: a window of 5 epochs, a tolerance of 1 %",
+        1,
+        lambda: [
+            (([1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],), {}),
+            (([1.0, 0.5, 0.499, 0.498, 0.497, 0.496, 0.494],), {}),
+        ],
+    ),
+    Case(
+        "plateaued",
+        "no gain at all is a plateau, even with a tolerance of 0",
+        1,
+        lambda: [(([0.5, 0.5, 0.5],), {"window": 1, "tolerance": 0.0})],
+    ),
+    Case(
+        "plateaued",
+        "a window longer than half the run",
+        1,
+        lambda: [(([1.0, 0.9, 1.0],), {"window": 2}), (([1.0, 0.95, 0.9],), {"window": 2})],
+    ),
+    Case("plateaued", "8 generated curves, falling or flat", 1, lambda: _plateau_curves(33)),
 ]
 
 

@@ -402,6 +402,90 @@ def confusion_matrix_without_argmax(input, target, num_classes=None):
     return matrix
 
 
+# --- ex04_diagnosis ------------------------------------------------------------------
+
+
+def diverged_misses_nan(losses, factor=10.0):
+    return any(loss > factor * losses[0] for loss in losses)
+
+
+def diverged_against_previous_epoch(losses, factor=10.0):
+    if not all(math.isfinite(loss) for loss in losses):
+        return True
+    return any(losses[i + 1] > factor * losses[i] for i in range(len(losses) - 1))
+
+
+def diverged_against_lowest_loss(losses, factor=10.0):
+    if not all(math.isfinite(loss) for loss in losses):
+        return True
+    return max(losses) > factor * min(losses)
+
+
+def diverged_ignores_factor(losses, factor=10.0):
+    return any(not math.isfinite(loss) or loss > 10.0 * losses[0] for loss in losses)
+
+
+def overfitting_counted_from_zero(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience):
+        end = start + patience
+        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end))
+        if rising and train_losses[end] < train_losses[start]:
+            return start
+    return None
+
+
+def overfitting_ignores_training_loss(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience):
+        if all(val_losses[i + 1] > val_losses[i] for i in range(start, start + patience)):
+            return start + 1
+    return None
+
+
+def overfitting_ignores_patience(train_losses, val_losses, patience=3):
+    for i in range(len(val_losses) - 1):
+        if val_losses[i + 1] > val_losses[i] and train_losses[i + 1] < train_losses[i]:
+            return i + 1
+    return None
+
+
+def overfitting_returns_detection_epoch(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience):
+        end = start + patience
+        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end))
+        if rising and train_losses[end] < train_losses[start]:
+            return end + 1
+    return None
+
+
+def overfitting_lowest_validation_epoch(train_losses, val_losses, patience=3):
+    best = val_losses.index(min(val_losses))
+    return best + 1 if best + patience < len(val_losses) else None
+
+
+def plateaued_absolute_tolerance(losses, window=5, tolerance=0.01):
+    if len(losses) <= window:
+        return False
+    return min(losses[-window:]) >= min(losses[:-window]) - tolerance
+
+
+def plateaued_against_last_epoch_before_window(losses, window=5, tolerance=0.01):
+    if len(losses) <= window:
+        return False
+    return min(losses[-window:]) >= (1 - tolerance) * losses[-window - 1]
+
+
+def plateaued_compares_last_loss(losses, window=5, tolerance=0.01):
+    if len(losses) <= window:
+        return False
+    return losses[-1] >= (1 - tolerance) * min(losses[:-window])
+
+
+def plateaued_window_one_too_long(losses, window=5, tolerance=0.01):
+    if len(losses) <= window + 1:
+        return False
+    return min(losses[-window - 1 :]) >= (1 - tolerance) * min(losses[: -window - 1])
+
+
 MISTAKES: list[Mistake] = [
     Mistake(
         "mse_loss",
@@ -627,6 +711,75 @@ MISTAKES: list[Mistake] = [
         "confusion_matrix",
         "with scores of shape (N, C) the predicted class is argmax(dim=1)",
         confusion_matrix_without_argmax,
+    ),
+    Mistake(
+        "diverged",
+        "a NaN compares False with everything (nan > x is False): test each loss with "
+        "math.isfinite",
+        diverged_misses_nan,
+    ),
+    Mistake("diverged", "use the factor argument, not a fixed 10", diverged_ignores_factor),
+    Mistake(
+        "diverged",
+        "compare every loss with the first epoch's, factor * losses[0], not with the epoch "
+        "before it",
+        diverged_against_previous_epoch,
+    ),
+    Mistake(
+        "diverged",
+        "compare with the first epoch's loss, not the lowest: a loss may rise from its "
+        "lowest point without diverging",
+        diverged_against_lowest_loss,
+    ),
+    Mistake(
+        "overfitting_from",
+        "epochs are counted from 1: add 1 to the list index",
+        overfitting_counted_from_zero,
+    ),
+    Mistake(
+        "overfitting_from",
+        "the training loss must fall while the validation loss rises: both rising is "
+        "divergence, not overfitting",
+        overfitting_ignores_training_loss,
+    ),
+    Mistake(
+        "overfitting_from",
+        "one rise is not enough: require `patience` rises in a row",
+        overfitting_ignores_patience,
+    ),
+    Mistake(
+        "overfitting_from",
+        "return the epoch after which the rises start, not the epoch where the last of "
+        "them is seen",
+        overfitting_returns_detection_epoch,
+    ),
+    Mistake(
+        "overfitting_from",
+        "the lowest validation loss is not the onset: look for the first `patience` rises "
+        "of the validation loss while the training loss falls",
+        overfitting_lowest_validation_epoch,
+    ),
+    Mistake(
+        "plateaued",
+        "the tolerance is relative: compare with (1 - tolerance) * the earlier best, not "
+        "the earlier best minus tolerance",
+        plateaued_absolute_tolerance,
+    ),
+    Mistake(
+        "plateaued",
+        "compare with the best loss before the window, min(losses[:-window]), not the "
+        "last epoch before it",
+        plateaued_against_last_epoch_before_window,
+    ),
+    Mistake(
+        "plateaued",
+        "use the best loss of the window, min(losses[-window:]), not its last epoch",
+        plateaued_compares_last_loss,
+    ),
+    Mistake(
+        "plateaued",
+        "the window is the last `window` epochs, losses[-window:]: yours holds one more",
+        plateaued_window_one_too_long,
     ),
 ]
 
