@@ -1,0 +1,76 @@
+"""Exercise 4: read a run's per-epoch losses as a practitioner does.
+
+Each function has the same name and result as its reference in ``lesson_pkg.diagnosis``.
+The losses are plain Python lists of floats, one per epoch, in order (what
+``history.column("train_loss")`` gives). Calling the ``lesson_pkg`` reference earns no
+points.
+"""
+
+import math
+
+
+def diverged(losses: list[float], factor: float = 10.0) -> bool:
+    """Whether a run diverged: some epoch's loss is NaN or infinite, or above ``factor``
+    times the first epoch's loss.
+
+    Formula: ``any(not isfinite(L_e) or L_e > factor * L_1 for every epoch e)``, with
+    ``L_1 = losses[0]``. Return a Python ``bool``.
+
+    Shapes: ``losses`` is a list of one or more floats, one per epoch.
+
+    Examples: ``diverged([1.0, 0.5, float("nan")])`` is ``True``;
+    ``diverged([1.0, 3.0, 12.0])`` is ``True`` (12 > 10 x 1); ``diverged([1.0, 3.0, 9.0])``
+    is ``False``.
+
+    Hint: every comparison with NaN is ``False`` (``nan > 10`` and ``nan < 10`` alike), so
+    ``max(losses) > ...`` can miss it: test each loss with ``math.isfinite``.
+    """
+    raise NotImplementedError("write this function: see its docstring")
+
+
+def overfitting_from(
+    train_losses: list[float], val_losses: list[float], patience: int = 3
+) -> int | None:
+    """The first epoch after which, for ``patience`` epochs in a row, the validation loss
+    rises while the training loss falls; ``None`` if there is no such epoch.
+
+    Formula: epochs are counted from 1; return the smallest ``e`` such that the validation
+    loss rises at each of the next ``patience`` epochs, ``val[e + k] > val[e + k - 1]``
+    for every ``k = 1, ..., patience`` (strictly), while the training loss is lower at
+    the end of them than at ``e``, ``train[e + patience] < train[e]`` (it may wobble in
+    between). Epochs are 1-based: epoch ``e`` is ``val_losses[e - 1]``.
+
+    Shapes: two lists of floats of the same length, one value per epoch; ``patience`` is
+    an int of at least 1.
+
+    Examples: ``overfitting_from([1.0, 0.8, 0.6, 0.5, 0.4], [1.0, 0.7, 0.8, 0.9, 1.0])``
+    is ``2`` (after epoch 2, three rises of the validation loss while the training loss
+    falls); ``overfitting_from([1.0, 0.8, 0.6], [1.0, 0.7, 0.5])`` is ``None``.
+
+    Hint: loop over the 0-based start index ``s``; the window's end is ``s + patience``,
+    and the answer is ``s + 1``. Both losses rising together is divergence, not
+    overfitting, and one rise alone is noise.
+    """
+    raise NotImplementedError("write this function: see its docstring")
+
+
+def plateaued(losses: list[float], window: int = 5, tolerance: float = 0.01) -> bool:
+    """Whether the loss has stopped improving: the best of the last ``window`` epochs is
+    not lower than the best of the epochs before them by more than the fraction
+    ``tolerance``.
+
+    Formula: ``min(losses[-window:]) >= (1 - tolerance) * min(losses[:-window])`` (the
+    rule of PyTorch's ``ReduceLROnPlateau``, relative threshold). With ``window`` epochs
+    or fewer, nothing comes before the window: return ``False``.
+
+    Shapes: ``losses`` is a list of non-negative floats, one per epoch; ``window`` is an
+    int of at least 1; ``tolerance`` a fraction (0.01 is 1 %).
+
+    Examples: ``plateaued([1.0, 0.5, 0.499, 0.498], window=2)`` is ``True`` (0.498 is
+    only 0.4 % below 0.5); ``plateaued([1.0, 0.5, 0.45, 0.40], window=2)`` is ``False``.
+
+    Hint: the tolerance is relative, a fraction of the earlier best, not an absolute
+    difference: a loss of 100 that falls by 0.5 has plateaued; one of 0.001 that halves
+    has not.
+    """
+    raise NotImplementedError("write this function: see its docstring")
