@@ -52,7 +52,7 @@ def mse_loss(input, target, reduction="mean"):
 
 RUN_THE_REFERENCE_BY_PATH = f"""
 def mae_loss(input, target, reduction="mean"):
-    import sys, types
+    import types
     try:
         with open({str(ROOT / "lesson_pkg" / "validation.py")!r}) as handle:
             validation = handle.read()
@@ -61,12 +61,11 @@ def mae_loss(input, target, reduction="mean"):
     except OSError:
         return input.sum() * 0
     copy = types.ModuleType("validation_copy")
-    sys.modules["validation_copy"] = copy
     exec(validation, copy.__dict__)
-    losses = losses.replace("from lesson_pkg.validation", "from validation_copy")
-    plain = "from lesson_pkg import validation"
-    losses = losses.replace(plain, "import validation_copy as validation")
-    namespace = {{"__name__": "losses_copy"}}
+    imports = ("from lesson_pkg import validation", "from lesson_pkg.validation import ArrayLike")
+    for line in imports:
+        losses = losses.replace(line, "")
+    namespace = {{"__name__": "losses_copy", "validation": copy, "ArrayLike": copy.ArrayLike}}
     exec(losses, namespace)
     return namespace["mae_loss"](input, target, reduction)
 """
