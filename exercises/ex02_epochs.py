@@ -31,7 +31,12 @@ def train_one_epoch(model, loader, loss_fn, optimizer) -> float:
     optimizer step. The returned mean is per sample: weight each batch's
     loss by its size, so that a short last batch counts less
     (``sum(loss_b * size_b) / sum(size_b)``, where ``size_b = len(inputs)`` is the
-    number of samples in batch ``b``).
+    number of samples in batch ``b``). ``loss_fn(outputs, targets)`` returns the *mean*
+    loss of its batch, a 0-d tensor (like ``F.cross_entropy``): that is why it is
+    multiplied by the batch's size.
+
+    Example: two batches, of 32 and 12 samples, whose losses are 0.5 and 0.8, give
+    ``(0.5 * 32 + 0.8 * 12) / 44 = 25.6 / 44 = 0.5818`` (not ``(0.5 + 0.8) / 2 = 0.65``).
 
     Hint: ``loss.item()`` turns the 0-d loss tensor into a Python float.
     """
@@ -44,7 +49,8 @@ def fit(model, train_loader, loss_fn, optimizer, epochs: int) -> list[float]:
     The result is a plain list of ``epochs`` Python floats. Keep training the same model
     with the same optimizer from epoch to epoch (reset neither).
 
-    Hint: one call of :func:`train_one_epoch` per epoch.
+    Hint: one call of :func:`train_one_epoch` per epoch. ``fit`` is graded with your
+    ``train_one_epoch``: get that one to pass ``check("train_one_epoch")`` first.
     """
     raise NotImplementedError("write this function: see its docstring")
 
