@@ -31,8 +31,9 @@ def diverged(losses: list[float], factor: float = 10.0) -> bool:
 def overfitting_from(
     train_losses: list[float], val_losses: list[float], patience: int = 3
 ) -> int | None:
-    """The first epoch after which, for ``patience`` epochs in a row, the validation loss
-    rises while the training loss falls; ``None`` if there is no such epoch.
+    """The first epoch after which the validation loss rises for ``patience`` epochs in a
+    row and the training loss is lower ``patience`` epochs later; ``None`` if there is no
+    such epoch.
 
     Formula: epochs are counted from 1; return the smallest ``e`` such that the validation
     loss rises at each of the next ``patience`` epochs, ``val[e + k] > val[e + k - 1]``
@@ -44,8 +45,9 @@ def overfitting_from(
     an int of at least 1.
 
     Examples: ``overfitting_from([1.0, 0.8, 0.6, 0.5, 0.4], [1.0, 0.7, 0.8, 0.9, 1.0])``
-    is ``2`` (after epoch 2, three rises of the validation loss while the training loss
-    falls); ``overfitting_from([1.0, 0.8, 0.6], [1.0, 0.7, 0.5])`` is ``None``.
+    is ``2`` (after epoch 2, three rises of the validation loss, and the training loss is
+    lower at epoch 5 than at epoch 2); ``overfitting_from([1.0, 0.8, 0.6], [1.0, 0.7, 0.5])``
+    is ``None``.
 
     Hint: loop over the 0-based start index ``s``; the window's end is ``s + patience``,
     and the answer is ``s + 1``. Both losses rising together is divergence, not
@@ -59,8 +61,9 @@ def plateaued(losses: list[float], window: int = 5, tolerance: float = 0.01) -> 
     not lower than the best of the epochs before them by more than the fraction
     ``tolerance``.
 
-    Formula: ``min(losses[-window:]) >= (1 - tolerance) * min(losses[:-window])`` (the
-    rule of PyTorch's ``ReduceLROnPlateau``, relative threshold). With ``window`` epochs
+    Formula: ``min(losses[-window:]) >= (1 - tolerance) * min(losses[:-window])`` (close to
+    the relative threshold of PyTorch's ``ReduceLROnPlateau``, which instead keeps a
+    running best and counts the epochs without improvement). With ``window`` epochs
     or fewer, nothing comes before the window: return ``False``.
 
     Shapes: ``losses`` is a list of non-negative floats, one per epoch; ``window`` is an

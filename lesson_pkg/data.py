@@ -50,8 +50,10 @@ def make_regression(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """A noisy straight line: ``y = 2 x_1 - x_2 + ... + 1 + noise``, with optional outliers.
 
-    The features are uniform in [-2, 2]; the first ``n_outliers`` targets are pushed 15
-    units away, to show how each loss reacts to a few wild values.
+    ``noise`` is the standard deviation of the Gaussian noise added to each target (so
+    the true line's RMSE is about ``noise``). The features are uniform in [-2, 2]; the
+    first ``n_outliers`` targets are pushed 15 units away, to show how each loss reacts
+    to a few wild values.
 
     Returns
     -------

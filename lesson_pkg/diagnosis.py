@@ -44,7 +44,7 @@ def diverged(losses: Sequence[float], factor: float = 10.0) -> bool:
 def overfitting_from(
     train_losses: Sequence[float], val_losses: Sequence[float], patience: int = 3
 ) -> int | None:
-    """The first epoch after which the validation loss rises while the training loss falls.
+    """The first epoch after which the validation loss keeps rising and training ends lower.
 
     Epochs are counted from 1. Epoch ``e`` is returned when the validation loss rises at
     each of the next ``patience`` epochs, ``val[e + k] > val[e + k - 1]`` for every ``k``
@@ -82,8 +82,9 @@ def plateaued(losses: Sequence[float], window: int = 5, tolerance: float = 0.01)
 
     It has when the best of the last ``window`` epochs is not lower than the best before
     them by more than the fraction ``tolerance``:
-    ``plateaued = min(L[-window:]) >= (1 - tolerance) * min(L[:-window])`` (the rule of
-    PyTorch's ``ReduceLROnPlateau`` with a relative threshold), for non-negative losses.
+    ``plateaued = min(L[-window:]) >= (1 - tolerance) * min(L[:-window])`` (close to the
+    relative threshold of PyTorch's ``ReduceLROnPlateau``, which instead keeps a running
+    best and counts the epochs without improvement), for non-negative losses.
     With ``window`` epochs or fewer there is nothing before the window: ``False``.
 
     Examples

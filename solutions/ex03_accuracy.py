@@ -13,7 +13,7 @@ def accuracy(input: torch.Tensor, target: torch.Tensor) -> float:
 
     ``input`` is either predicted class labels, shape (N,) of integers, or scores, shape
     (N, C) of floats, whose largest entry in each row is the predicted class.
-    ``target`` holds the N true labels.
+    ``target`` holds the N true labels, shape (N,) of integers (int64).
 
     Example: ``accuracy(torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0]))`` is 0.75.
 
