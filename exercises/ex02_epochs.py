@@ -3,8 +3,7 @@
 Each function has the same name as its reference in ``lesson_pkg.training``; ``fit``
 and ``best_epoch`` are simplified: ``fit`` returns the list of per-epoch training losses
 (unlike ``lesson_pkg.training.fit``, which returns a ``History``), ``best_epoch`` works on
-a plain list. Calling the ``lesson_pkg`` reference earns no
-points.
+a plain list. Calling the ``lesson_pkg`` reference earns no points.
 """
 
 import math
