@@ -152,18 +152,8 @@ def plot_columns(
 (0.70 at epoch 2). Vertical lines mark epoch 2 (best).'
     >>> plt.close(axes[0].figure)
     """
-    _check_history(history)
-    if not panels:
-        raise ValueError("panels is empty: give at least one {label: [column, ...]}")
-    labelled = {label: _labelled(columns) for label, columns in panels.items()}
-    for columns in labelled.values():
-        for column in columns:
-            history.column(column)  # raises ValueError naming the known columns
-    marks = dict(marks or {})
+    labelled, marks = _checked_panels(history, panels, marks)
     epochs = _epochs(history)
-    unknown = [epoch for epoch in marks if epoch not in epochs]
-    if unknown:
-        raise ValueError(f"marks name epochs {unknown} that the history does not have")
     fig, grid = plt.subplots(
         len(labelled),
         1,
@@ -210,6 +200,31 @@ def plot_columns(
         + (f" Vertical lines mark {marked}." if marked else ""),
     )
     return axes
+
+
+def _checked_panels(
+    history: History,
+    panels: Mapping[str, Sequence[str] | Mapping[str, str]],
+    marks: Mapping[int, str] | None,
+) -> tuple[dict[str, dict[str, str]], dict[int, str]]:
+    """:func:`plot_columns`'s panels as ``{label: {column: name}}`` and its marks, checked.
+
+    Raises ``ValueError`` for an empty history or no panels, a column the history does
+    not have (naming those it has), or a mark at an epoch it does not have.
+    """
+    _check_history(history)
+    if not panels:
+        raise ValueError("panels is empty: give at least one {label: [column, ...]}")
+    labelled = {label: _labelled(columns) for label, columns in panels.items()}
+    for columns in labelled.values():
+        for column in columns:
+            history.column(column)  # raises ValueError naming the known columns
+    marks = dict(marks or {})
+    epochs = _epochs(history)
+    unknown = [epoch for epoch in marks if epoch not in epochs]
+    if unknown:
+        raise ValueError(f"marks name epochs {unknown} that the history does not have")
+    return labelled, marks
 
 
 def plot_sweep(

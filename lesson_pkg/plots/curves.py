@@ -340,20 +340,7 @@ def plot_learning_rate_regimes(
             parts.append(f"{label}{', on a log scale' if wide else ''}: {trend}{above}")
         else:
             epoch, step = diverged
-            ax.set_yscale("log")
-            top = max(values) * 100
-            ax.plot([epoch], [top], "x", color="#000000", markersize=10, mew=2)
-            ax.plot([epochs[-1], epoch], [values[-1], top], ":", color=style["color"])
-            ax.annotate(
-                f"inf at step {step}\nof epoch {epoch}",
-                (epoch, top),
-                xytext=(0, -12),
-                textcoords="offset points",
-                ha="center",
-                va="top",
-            )
-            ax.set_xlim(0.5, epoch + 0.9)
-            ax.set_ylim(top=top * 10)
+            _cross_divergence(ax, epochs, values, diverged, style["color"])
             parts.append(
                 f"{label}, on a log scale: {trend}, and becomes infinite at step {step} of "
                 f"epoch {epoch}, marked with a cross"
@@ -372,3 +359,31 @@ def plot_learning_rate_regimes(
         + f", one per run, each on its own scale: {'; '.join(parts)}.",
     )
     return axes
+
+
+def _cross_divergence(
+    ax: Axes,
+    epochs: Sequence[int],
+    values: Sequence[float],
+    diverged_at: tuple[int, int],
+    color: str,
+) -> None:
+    """On a log scale, a cross above the curve where the loss became infinite, labelled.
+
+    A dotted line in the run's ``color`` joins the last finite value to the cross.
+    """
+    epoch, step = diverged_at
+    ax.set_yscale("log")
+    top = max(values) * 100
+    ax.plot([epoch], [top], "x", color="#000000", markersize=10, mew=2)
+    ax.plot([epochs[-1], epoch], [values[-1], top], ":", color=color)
+    ax.annotate(
+        f"inf at step {step}\nof epoch {epoch}",
+        (epoch, top),
+        xytext=(0, -12),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+    )
+    ax.set_xlim(0.5, epoch + 0.9)
+    ax.set_ylim(top=top * 10)

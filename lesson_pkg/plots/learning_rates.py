@@ -108,39 +108,8 @@ def plot_range_test(
         label="loss per step",
     )
     ax.plot(rates[:steps], smoothed, **_line_style(1), lw=2, label="smoothed")
-    ax.axvspan(
-        fall_start,
-        fall_end,
-        color=PALETTE[2],
-        alpha=0.2,
-        label=f"steepest fall:\n{fall_start:.2g} to {fall_end:.2g}",
-    )
-    ax.axvline(
-        tenth,
-        color=PALETTE[2],
-        linestyle="-.",
-        lw=1.5,
-        label=f"a tenth of the\nlowest's rate: {tenth:.2g}",
-    )
-    ax.plot(
-        high,
-        smoothed[lowest],
-        "X",
-        color="#000000",
-        ms=9,
-        label=f"lowest smoothed loss,\nat {high:.2g}: the fall ends",
-    )
-    stopped = ""
-    if steps < len(rates):
-        stop = rates[steps - 1]
-        ax.axvline(
-            stop,
-            color=PALETTE[3],
-            linestyle=LINESTYLES[5],
-            lw=1.5,
-            label=f"blown up: stop\nat {stop:.2g}",
-        )
-        stopped = f"; a dashed line marks {stop:.2g}, where the sweep blew up and stopped"
+    _mark_starting_rates(ax, (fall_start, fall_end), (high, smoothed[lowest]))
+    stopped = _mark_blow_up(ax, rates, steps) if steps < len(rates) else ""
     if reference is not None:
         ax.axvline(
             reference[0], color="#000000", linestyle=":", label=f"{reference[0]:g}, {reference[1]}"
@@ -163,6 +132,50 @@ def plot_range_test(
         f"the lowest's rate, {tenth:.2g}{stopped}{marked}.",
     )
     return ax
+
+
+def _mark_starting_rates(ax: Axes, fall: tuple[float, float], lowest: tuple[float, float]) -> None:
+    """Shade the steepest ``fall``, mark a tenth of the lowest's rate and cross the lowest.
+
+    ``lowest`` is the lowest smoothed loss's ``(rate, loss)``.
+    """
+    (fall_start, fall_end), (high, lowest_loss) = fall, lowest
+    tenth = high / 10
+    ax.axvspan(
+        fall_start,
+        fall_end,
+        color=PALETTE[2],
+        alpha=0.2,
+        label=f"steepest fall:\n{fall_start:.2g} to {fall_end:.2g}",
+    )
+    ax.axvline(
+        tenth,
+        color=PALETTE[2],
+        linestyle="-.",
+        lw=1.5,
+        label=f"a tenth of the\nlowest's rate: {tenth:.2g}",
+    )
+    ax.plot(
+        high,
+        lowest_loss,
+        "X",
+        color="#000000",
+        ms=9,
+        label=f"lowest smoothed loss,\nat {high:.2g}: the fall ends",
+    )
+
+
+def _mark_blow_up(ax: Axes, rates: Sequence[float], steps: int) -> str:
+    """A dashed line at the rate where a sweep of ``steps`` steps stopped; its alt text."""
+    stop = rates[steps - 1]
+    ax.axvline(
+        stop,
+        color=PALETTE[3],
+        linestyle=LINESTYLES[5],
+        lw=1.5,
+        label=f"blown up: stop\nat {stop:.2g}",
+    )
+    return f"; a dashed line marks {stop:.2g}, where the sweep blew up and stopped"
 
 
 def plot_stability_sweep(

@@ -143,64 +143,16 @@ def plot_optimizer_comparison(
     True
     >>> plt.close(axes[0].figure)
     """
-    if not histories:
-        raise ValueError("histories is empty: give at least one {(name, lr): History}")
-    names = list(dict.fromkeys(name for name, _ in histories))
-    missing = [name for name in names if (name, best.get(name)) not in histories]
-    if missing:
-        raise ValueError(f"best must name a learning rate that was run for {missing}")
-    validation.check_int(last, "last", minimum=1)
+    names = _optimizer_names(histories, best, last)
     fig, (sweep_ax, curve_ax) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
     parts = []
     for index, name in enumerate(names):
-        style = _nth_style(index)
-        rates = sorted(rate for run_name, rate in histories if run_name == name)
-        finals = [_tail_mean(histories[name, rate].column(column), last) for rate in rates]
-        kept = [(r, f) for r, f in zip(rates, finals, strict=True) if (name, r) not in erratic]
-        sweep_ax.plot(*zip(*kept, strict=True), **style, label=name)
-        wild = [rate for rate in rates if (name, rate) in erratic]
-        if wild:
-            crossed = any(line.get_label() == _ERRATIC_LABEL for line in sweep_ax.lines)
-            sweep_ax.plot(
-                wild,
-                [_ERRATIC_BAND] * len(wild),
-                "x",
-                ms=12,
-                mew=2,
-                color="#000000",
-                transform=sweep_ax.get_xaxis_transform(),
-                label="_erratic" if crossed else _ERRATIC_LABEL,
-            )
-            for rate in wild:
-                sweep_ax.annotate(
-                    name,
-                    (rate, _ERRATIC_BAND),
-                    xycoords=sweep_ax.get_xaxis_transform(),
-                    xytext=(-9, 0),
-                    textcoords="offset points",
-                    ha="right",
-                    va="center",
-                    fontsize="small",
-                )
-        chosen = histories[name, best[name]]
-        chosen_end = _tail_mean(chosen.column(column), last)
-        sweep_ax.plot(best[name], chosen_end, "o", ms=11, mfc="none", color=style["color"])
-        epochs = _epochs(chosen)
-        curve_ax.plot(
-            epochs,
-            chosen.column(column),
-            **_series_style(style, epochs),
-            label=f"{name}, lr = {best[name]:g}",
-        )
-        listed = ", ".join(
-            f"{'erratic (a cross)' if (name, rate) in erratic else _number(final)} at {rate:g}"
-            for rate, final in zip(rates, finals, strict=True)
-        )
-        window = chosen.column(column)[-last:]
-        spread = f" (from {_number(min(window))} to {_number(max(window))})" if last > 1 else ""
+        runs = {rate: run for (run_name, rate), run in histories.items() if run_name == name}
+        wild = {rate for run_name, rate in erratic if run_name == name}
         parts.append(
-            f"{name} ends at {listed}; its best rate {best[name]:g} "
-            f"ends at {_number(chosen_end)}{spread}"
+            _draw_optimizer(
+                (sweep_ax, curve_ax), name, runs, best[name], _nth_style(index), column, last, wild
+            )
         )
     name = _column_name(column)
     end = "after the last epoch" if last == 1 else f"mean of the last {last} epochs"
@@ -211,16 +163,8 @@ def plot_optimizer_comparison(
     sweep_ax.set_xscale("log")
     sweep_ax.set_yscale("log")
     curve_ax.set_yscale("log")
-    if erratic:  # room above the settled values for the band of crosses
-        low, high = sweep_ax.get_ylim()
-        floor = 2 * _ERRATIC_BAND - 1  # the band's lower edge, as a fraction of the axes
-        top = low * (high / low) ** (1 / floor)
-        sweep_ax.set_ylim(low, top)
-        edge = low * (top / low) ** floor
-        sweep_ax.axhspan(edge, top, color="0.92", zorder=0)
-        for minor in (False, True):  # no loss scale in the band: its crosses have no value
-            ticks = sweep_ax.yaxis.get_ticklocs(minor=minor)
-            sweep_ax.set_yticks([tick for tick in ticks if low <= tick <= edge], minor=minor)
+    if erratic:
+        _erratic_band(sweep_ax)
     sweep_ax.set_xlabel("learning rate (log scale)")
     sweep_ax.set_ylabel(f"{name}, {end}\n(log scale; a ring: the best rate)")
     sweep_ax.set_title("Each optimizer's own range of rates")
@@ -237,3 +181,101 @@ def plot_optimizer_comparison(
         f"each optimizer at its best rate{shaded}. {'; '.join(parts)}.",
     )
     return [sweep_ax, curve_ax]
+
+
+def _optimizer_names(
+    histories: Mapping[tuple[str, float], History], best: Mapping[str, float], last: int
+) -> list[str]:
+    """The optimizers' names, in the order first run; raises if one has no best run."""
+    if not histories:
+        raise ValueError("histories is empty: give at least one {(name, lr): History}")
+    names = list(dict.fromkeys(name for name, _ in histories))
+    missing = [name for name in names if (name, best.get(name)) not in histories]
+    if missing:
+        raise ValueError(f"best must name a learning rate that was run for {missing}")
+    validation.check_int(last, "last", minimum=1)
+    return names
+
+
+def _draw_optimizer(
+    axes: tuple[Axes, Axes],
+    name: str,
+    runs: Mapping[float, History],
+    best_rate: float,
+    style: dict,
+    column: str,
+    last: int,
+    erratic: set[float],
+) -> str:
+    """One optimizer's line on the sweep and its best run's curve; its alt text part.
+
+    ``runs`` maps each learning rate to its history; the rates in ``erratic`` get a cross
+    in the band above the values instead of a point on the line.
+    """
+    sweep_ax, curve_ax = axes
+    rates = sorted(runs)
+    finals = [_tail_mean(runs[rate].column(column), last) for rate in rates]
+    kept = [(r, f) for r, f in zip(rates, finals, strict=True) if r not in erratic]
+    sweep_ax.plot(*zip(*kept, strict=True), **style, label=name)
+    wild = [rate for rate in rates if rate in erratic]
+    if wild:
+        _cross_erratic(sweep_ax, name, wild)
+    chosen = runs[best_rate]
+    chosen_end = _tail_mean(chosen.column(column), last)
+    sweep_ax.plot(best_rate, chosen_end, "o", ms=11, mfc="none", color=style["color"])
+    epochs = _epochs(chosen)
+    curve_ax.plot(
+        epochs,
+        chosen.column(column),
+        **_series_style(style, epochs),
+        label=f"{name}, lr = {best_rate:g}",
+    )
+    listed = ", ".join(
+        f"{'erratic (a cross)' if rate in erratic else _number(final)} at {rate:g}"
+        for rate, final in zip(rates, finals, strict=True)
+    )
+    window = chosen.column(column)[-last:]
+    spread = f" (from {_number(min(window))} to {_number(max(window))})" if last > 1 else ""
+    return (
+        f"{name} ends at {listed}; its best rate {best_rate:g} "
+        f"ends at {_number(chosen_end)}{spread}"
+    )
+
+
+def _cross_erratic(sweep_ax: Axes, name: str, rates: Sequence[float]) -> None:
+    """A cross at each erratic run's rate, in the band above the values, named."""
+    crossed = any(line.get_label() == _ERRATIC_LABEL for line in sweep_ax.lines)
+    sweep_ax.plot(
+        rates,
+        [_ERRATIC_BAND] * len(rates),
+        "x",
+        ms=12,
+        mew=2,
+        color="#000000",
+        transform=sweep_ax.get_xaxis_transform(),
+        label="_erratic" if crossed else _ERRATIC_LABEL,
+    )
+    for rate in rates:
+        sweep_ax.annotate(
+            name,
+            (rate, _ERRATIC_BAND),
+            xycoords=sweep_ax.get_xaxis_transform(),
+            xytext=(-9, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize="small",
+        )
+
+
+def _erratic_band(sweep_ax: Axes) -> None:
+    """Room above the settled values for the band of crosses: grey, without loss ticks."""
+    low, high = sweep_ax.get_ylim()
+    floor = 2 * _ERRATIC_BAND - 1  # the band's lower edge, as a fraction of the axes
+    top = low * (high / low) ** (1 / floor)
+    sweep_ax.set_ylim(low, top)
+    edge = low * (top / low) ** floor
+    sweep_ax.axhspan(edge, top, color="0.92", zorder=0)
+    for minor in (False, True):  # no loss scale in the band: its crosses have no value
+        ticks = sweep_ax.yaxis.get_ticklocs(minor=minor)
+        sweep_ax.set_yticks([tick for tick in ticks if low <= tick <= edge], minor=minor)
