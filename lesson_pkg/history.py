@@ -13,7 +13,10 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["History"]
+__all__ = ["BOOKKEEPING", "History"]
+
+BOOKKEEPING = ("epoch", "lr", "seconds")
+"""The columns that record the run (when, at what rate, how long), not how the model does."""
 
 
 @dataclass
@@ -62,8 +65,8 @@ class History:
 
         Every column but the losses and the bookkeeping (``epoch``, ``lr``, ``seconds``).
         """
-        bookkeeping = {"epoch", "train_loss", "val_loss", "lr", "seconds"}
-        return [name for name in self.columns if name not in bookkeeping]
+        not_metrics = {*BOOKKEEPING, "train_loss", "val_loss"}
+        return [name for name in self.columns if name not in not_metrics]
 
     @property
     def ended_early(self) -> bool:
