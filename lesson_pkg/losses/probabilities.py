@@ -327,7 +327,7 @@ def cross_entropy(
         return _SoftmaxCrossEntropy.apply(logits, target, weight, ignore_index, mode)
 
     log_probs = log_softmax(logits, dim=class_dim)
-    loss = nll_loss(log_probs, target, weight, ignore_index, reduction)
+    loss = _NegativeLogLikelihood.apply(log_probs, target, weight, ignore_index, mode)
     uniform_loss = _uniform_target_loss(log_probs, target, weight, ignore_index, mode)
     num_classes = logits.shape[class_dim]
     return (1 - label_smoothing) * loss + (label_smoothing / num_classes) * uniform_loss
