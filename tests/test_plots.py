@@ -1,5 +1,8 @@
 """The plots render off-screen (Agg), contain the lines they promise, and describe themselves."""
 
+import subprocess
+import sys
+
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
@@ -318,6 +321,31 @@ def test_figures_shown_in_a_notebook_carry_their_alt_text_where_nbconvert_reads_
     explorer_alt = explorer.metadata["image/png"]["alt"]
     assert "training loss per epoch" in explorer_alt
     assert "lr = 0.003: falls from " in explorer_alt and "lr = 1.5" in explorer_alt
+
+
+ALT_TEXT_HOOK = """
+import sys
+from types import SimpleNamespace as Namespace
+registered = {}
+formatter = Namespace(for_type=lambda kind, function: registered.update({kind: function}))
+shell = Namespace(display_formatter=Namespace(mimebundle_formatter=formatter))
+sys.modules["IPython"] = Namespace(get_ipython=lambda: shell, version_info=(9, 0))  # a kernel
+from matplotlib.figure import Figure
+from lesson_pkg import plots
+assert registered == {}, "importing the plots registered a display hook"
+plots.register_alt_text()
+figure = Figure()
+plots.describe(figure, "A figure described.")
+print(registered[Figure](figure))
+"""
+
+
+def test_the_alt_text_hook_is_registered_by_a_call_never_by_importing_the_plots():
+    completed = subprocess.run(
+        [sys.executable, "-c", ALT_TEXT_HOOK], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "({}, {'image/png': {'alt': 'A figure described.'}})"
 
 
 def test_use_style_gives_each_new_line_the_next_colour_and_line_style():
