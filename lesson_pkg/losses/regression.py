@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from lesson_pkg import validation
-from lesson_pkg.losses._reduction import reduce, reduce_backward, reduce_products
+from lesson_pkg.losses._reduction import Reduction, reduce, reduce_backward, reduce_products
 from lesson_pkg.losses._shared import elementwise_pair, first_derivative_only
 from lesson_pkg.validation import ArrayLike
 
@@ -97,8 +97,9 @@ def huber_loss(
 
     The two pieces meet with the same value and slope at ``|e| = delta``. With the error
     clipped to ``g_i = clamp(e_i, -delta, delta)`` both pieces are one product,
-    ``loss_i = g_i * (e_i - 0.5 * g_i)``, which is how it is computed here. The gradient
-    is that clipped error ``g_i``: an outlier pulls no harder than ``delta``.
+    ``loss_i = g_i * (e_i - 0.5 * g_i)``, which is how it is computed here (their sum as
+    ``g . e - 0.5 * g . g``, two dot products). The gradient is that clipped error
+    ``g_i``: an outlier pulls no harder than ``delta``.
 
     Parameters
     ----------
@@ -133,8 +134,12 @@ class _Huber(torch.autograd.Function):
         clipped = error.clamp(-delta, delta)
         ctx.save_for_backward(clipped)
         ctx.reduction = reduction
-        error_minus_half_clipped = error.sub_(clipped, alpha=0.5)  # in place: error is done
-        return reduce_products(clipped, error_minus_half_clipped, reduction)
+        if reduction is Reduction.NONE:
+            return clipped * error.sub_(clipped, alpha=0.5)  # in place: error is done
+        # sum_i g_i * (e_i - g_i / 2) = g . e - (g . g) / 2: two dot products, which read
+        # the tensors and write no per-element losses
+        products = reduce_products(clipped, error, reduction)
+        return products - 0.5 * reduce_products(clipped, clipped, reduction)
 
     @staticmethod
     @first_derivative_only
