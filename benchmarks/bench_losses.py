@@ -8,7 +8,8 @@ The machine is shared and noisy, so ours and torch's are timed in turns in one p
 call after call (who goes first alternates too), on the same inputs. Each round of calls
 gives one ratio, the median of our call times over the median of torch's; the table
 shows the median of the per-round ratios with their interquartile range ("spread").
-Target: within 1.5x.
+Target: within 1.5x; Huber's forward alone within 2.2x (COURSE.md's one exception: torch
+fuses it into one pass, a readable formula needs about three).
 
 Before timing, the memory allocator is put into the state of a process that has been
 training for a while (:func:`settle_allocator`); otherwise the same call can take 0.3 ms
@@ -30,6 +31,8 @@ from benchmarks.report import Row
 from lesson_pkg import losses
 
 TARGET_RATIO = 1.5
+TARGET_EXCEPTIONS = {("huber_loss", "forward"): 2.2}
+"""(loss, pass) -> its own target ratio, where the budget makes an exception."""
 ROUNDS = 15
 SECONDS_PER_ROUND = 0.1
 ELEMENTS = 1_000_000
@@ -179,7 +182,7 @@ def run(device: torch.device, table: str) -> list[Row]:
                     ours=our_seconds,
                     peer=their_seconds,
                     peer_name="torch.nn.functional",
-                    target_ratio=TARGET_RATIO,
+                    target_ratio=TARGET_EXCEPTIONS.get((name, pass_name), TARGET_RATIO),
                     ratios=ratios,
                 )
             )

@@ -22,12 +22,13 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from benchmarks import bench_losses
-from lesson_pkg import losses, validation
+from lesson_pkg import validation
+from lesson_pkg.losses import margins
 
 DATA_CHECKS = [
     (validation, "check_in_range"),
     (validation, "check_class_targets"),
-    (losses, "_check_plus_minus_one"),
+    (margins, "_check_plus_minus_one"),
 ]
 """The checks that read every value; the profile times the forward with them and without."""
 

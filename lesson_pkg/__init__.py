@@ -8,7 +8,7 @@ as fast as ``import torch``:
 - :mod:`lesson_pkg.training`: the training loop, ``fit`` and early stopping;
 - :mod:`lesson_pkg.history`: ``History``, the record of a run that ``fit`` returns;
 - :mod:`lesson_pkg.data`: seeded, download-free data sets and loaders;
-- :mod:`lesson_pkg.plots`: loss curves, loss functions, decision boundaries, each with
+- :mod:`lesson_pkg.plots`: loss curves, loss functions, confusion matrices, each with
   alt text and a colour-blind-safe palette;
 - :mod:`lesson_pkg.progress`: progress bars and live curves, in a notebook or a terminal;
 - :mod:`lesson_pkg.widgets`: interactive explorers for the notebooks;

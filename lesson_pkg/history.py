@@ -1,8 +1,9 @@
 """The record of a training run: one row per epoch, and the loss of every step.
 
 :class:`History` is plain data, filled in by :func:`lesson_pkg.training.fit` and read by
-:mod:`lesson_pkg.plots`; it imports neither (its :meth:`History.plot` imports the plots
-only when called).
+:mod:`lesson_pkg.plots` (``plots.plot_loss_and_accuracy(history)`` draws it); it imports
+neither, and says what happened as data (``diverged_at``, ``stopped_early``) that each
+reader puts in its own words.
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+__all__ = ["BOOKKEEPING", "History"]
 
-__all__ = ["History"]
+BOOKKEEPING = ("epoch", "lr", "seconds")
+"""The columns that record the run (when, at what rate, how long), not how the model does."""
 
 
 @dataclass
@@ -28,9 +27,13 @@ class History:
     validation loader), ``train_<metric>`` and ``val_<metric>`` for each metric, ``lr``
     and ``seconds``. ``step_losses`` holds the training loss of each step, in order;
     ``steps_per_epoch`` lets per-step and per-epoch curves share one axis.
-    ``stop_reason`` says why training ended early (early stopping or divergence), or is
-    ``None`` when all epochs ran. ``restored_epoch`` is the epoch whose weights early
-    stopping put back into the model (``restore_best_weights``), or ``None``.
+
+    Why training ended, as data: ``diverged_at`` is ``(epoch, step)`` (both from 1) where
+    the loss became infinite or NaN, or ``None``; ``stopped_early`` is ``True`` when early
+    stopping ended training; ``restored_epoch`` is the epoch whose weights early stopping
+    put back into the model (``restore_best_weights``), or ``None``. ``stop_reason`` is
+    the same in words for a person to read (what ``fit`` prints), or ``None`` when all
+    epochs ran; code reads the data, never the sentence.
 
     Examples
     --------
@@ -39,6 +42,8 @@ class History:
     [0.5, 0.4]
     >>> history.best_epoch("val_loss")
     2
+    >>> History(rows=[{"epoch": 1, "train_loss": 0.9, "train_accuracy": 0.5}]).metric_columns
+    ['train_accuracy']
     """
 
     rows: list[dict[str, float]] = field(default_factory=list)
@@ -46,11 +51,27 @@ class History:
     steps_per_epoch: int = 0
     stop_reason: str | None = None
     restored_epoch: int | None = None
+    diverged_at: tuple[int, int] | None = None
+    stopped_early: bool = False
 
     @property
     def columns(self) -> list[str]:
         """The column names, in the order of the first row."""
         return list(self.rows[0]) if self.rows else []
+
+    @property
+    def metric_columns(self) -> list[str]:
+        """The metric columns (``train_accuracy``, ``val_f1``, ...), in the rows' order.
+
+        Every column but the losses and the bookkeeping (``epoch``, ``lr``, ``seconds``).
+        """
+        not_metrics = {*BOOKKEEPING, "train_loss", "val_loss"}
+        return [name for name in self.columns if name not in not_metrics]
+
+    @property
+    def ended_early(self) -> bool:
+        """Whether training ended before its last epoch: it diverged, or stopped early."""
+        return self.stopped_early or self.diverged_at is not None
 
     def column(self, name: str) -> list[float]:
         """All epochs' values of one column."""
@@ -100,12 +121,3 @@ class History:
             for row in csv.DictReader(io.StringIO(text))
         ]
         return cls(rows=rows)
-
-    def plot(self, axes: list[Axes] | Figure | None = None, mark_best: bool = True) -> list[Axes]:
-        """Loss per epoch above the first metric per epoch, best epoch marked.
-
-        See :func:`lesson_pkg.plots.plot_loss_and_accuracy`; returns the axes drawn on.
-        """
-        from lesson_pkg import plots
-
-        return plots.plot_loss_and_accuracy(self, axes=axes, mark_best=mark_best)

@@ -12,10 +12,8 @@ from __future__ import annotations
 import io
 import os
 import time
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from lesson_pkg.history import History
+from lesson_pkg.history import BOOKKEEPING, History
 
 PLAIN_OUTPUT_VARIABLE = "LESSON_PKG_PLAIN_OUTPUT"
 BAR_REFRESH_SECONDS = 0.2
@@ -37,9 +35,7 @@ def in_notebook() -> bool:
 def _format_row(row: dict[str, float], epochs: int) -> str:
     """``epoch 3/10  train_loss 0.4123  val_loss 0.5012  val_accuracy 0.8700``."""
     values = "  ".join(
-        f"{name} {value:.4f}"
-        for name, value in row.items()
-        if name not in ("epoch", "lr", "seconds")
+        f"{name} {value:.4f}" for name, value in row.items() if name not in BOOKKEEPING
     )
     return f"epoch {row['epoch']}/{epochs}  {values}"
 

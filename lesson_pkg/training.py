@@ -50,7 +50,14 @@ StepCallback = Callable[[int, float, torch.Tensor, torch.Tensor], None]
 
 
 class TrainingDiverged(ValueError):
-    """The loss became infinite or NaN: the weights can no longer be trusted."""
+    """The loss became infinite or NaN: the weights can no longer be trusted.
+
+    ``step`` is the step of the epoch (from 1) whose loss was ``loss``.
+    """
+
+    def __init__(self, step: int, loss: float) -> None:
+        super().__init__(f"the loss became {loss} at step {step}")
+        self.step = step
 
 
 def steps_per_epoch(n_samples: int, batch_size: int, drop_last: bool = False) -> int:
@@ -174,7 +181,7 @@ def train_one_epoch(
 
         loss_value = loss.item()
         if not math.isfinite(loss_value):
-            raise TrainingDiverged(f"the loss became {loss_value} at step {step + 1}")
+            raise TrainingDiverged(step + 1, loss_value)
         total_loss += loss_value * len(inputs)
         total_samples += len(inputs)
         if on_step is not None:
@@ -342,12 +349,7 @@ def fit(
     model.to(device)
 
     metrics = _default_metrics(_first_target(train_loader)) if metrics is None else dict(metrics)
-    columns = _columns(val_loader is not None, metrics)
-    if early_stopping is not None and early_stopping.monitor not in columns:
-        raise ValueError(
-            f"early_stopping monitors {early_stopping.monitor!r}, which is not a column; "
-            f"the history will have {columns}"
-        )
+    _check_monitor(early_stopping, _columns(val_loader is not None, metrics))
 
     n_steps = len(train_loader) if isinstance(train_loader, Sized) else 0
     history = History(steps_per_epoch=n_steps)
@@ -371,6 +373,7 @@ def fit(
             continue
         waited += 1
         if waited >= early_stopping.patience:
+            history.stopped_early = True
             history.stop_reason = (
                 f"early stopping after epoch {epoch}: {early_stopping.monitor} has not "
                 f"improved for {waited} epochs; the best was epoch "
@@ -382,6 +385,15 @@ def fit(
         history.restored_epoch = best_epoch
     reporter.close(history)
     return history
+
+
+def _check_monitor(early_stopping: EarlyStopping | None, columns: list[str]) -> None:
+    """Raise unless early stopping monitors one of the history's ``columns``."""
+    if early_stopping is not None and early_stopping.monitor not in columns:
+        raise ValueError(
+            f"early_stopping monitors {early_stopping.monitor!r}, which is not a column; "
+            f"the history will have {columns}"
+        )
 
 
 def _seed_everything(seed: int, *loaders: Iterable | None) -> None:
@@ -425,6 +437,7 @@ def _run_epoch(
     try:
         train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, on_step=on_step)
     except TrainingDiverged as diverged:
+        history.diverged_at = (epoch, diverged.step)
         history.stop_reason = (
             f"training stopped in epoch {epoch}: {diverged}. The weights have blown up; "
             f"try a lower learning rate (for example a tenth of "

@@ -17,8 +17,6 @@ import torch
 ArrayLike = torch.Tensor | np.ndarray | Sequence[float] | float
 """What the public functions accept: a tensor, or something ``torch.as_tensor`` converts."""
 
-REDUCTIONS = ("mean", "sum", "none")
-
 
 def as_tensor(value: object, name: str) -> torch.Tensor:
     """Return ``value`` as a tensor: tensors unchanged, lists and numpy arrays converted.
@@ -93,16 +91,6 @@ def check_same_dtype(
             f"{second.dtype}; nothing is cast silently, so convert one with "
             f".to({first_name}.dtype)"
         )
-
-
-def check_reduction(reduction: object) -> None:
-    """Raise unless ``reduction`` is one of "mean", "sum" or "none"."""
-    if not isinstance(reduction, str):
-        raise TypeError(
-            f"reduction must be a string, one of {REDUCTIONS}, got {type(reduction).__name__}"
-        )
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
 def check_in_range(tensor: torch.Tensor, name: str, low: float, high: float) -> None:

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from benchmarks import profile_losses
 from benchmarks.report import Row, format_table
 from lesson_pkg import losses
+from lesson_pkg.losses import margins
 
 
 def test_a_row_reports_the_median_round_ratio_and_its_interquartile_range():
@@ -59,8 +60,8 @@ def test_kept_for_backward_counts_saved_temporaries_but_not_the_inputs():
 
 def test_the_checks_share_is_measured_only_for_losses_that_read_their_data_to_check_it():
     input, labels = torch.randn(10_000), torch.randint(0, 2, (10_000,)).float() * 2 - 1
-    check = losses._check_plus_minus_one
+    check = margins._check_plus_minus_one
     assert profile_losses._checks_share(losses.mse_loss, input, labels) is None
     share = profile_losses._checks_share(losses.hinge_loss, input, labels)
     assert share is not None and 0.0 <= share <= 1.0
-    assert losses._check_plus_minus_one is check  # the real check is put back
+    assert margins._check_plus_minus_one is check  # the real check is put back

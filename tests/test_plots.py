@@ -1,5 +1,8 @@
 """The plots render off-screen (Agg), contain the lines they promise, and describe themselves."""
 
+import subprocess
+import sys
+
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
@@ -129,28 +132,29 @@ def test_loss_and_accuracy_are_two_stacked_panels_sharing_the_epoch_axis():
 
 def test_the_epoch_early_stopping_restored_is_the_one_marked():
     history = _history()
-    history.restored_epoch, history.stop_reason = 3, "early stopping after epoch 3"
-    loss_ax, _ = history.plot()
+    history.restored_epoch, history.stopped_early = 3, True
+    history.stop_reason = "early stopping after epoch 3"  # for a person; plots read the data
+    loss_ax, _ = plots.plot_loss_and_accuracy(history)
     assert _labels(loss_ax)[-1] == "restored epoch 3\n(val loss 0.70)"
     text = plots.alt_text(loss_ax.figure)
     assert "A dotted line marks the restored epoch 3 (val loss 0.70)." in text
     assert "Training stopped early, after epoch 3." in text
 
 
-def test_history_plot_draws_on_given_axes_and_without_validation_marks_nothing():
+def test_loss_and_accuracy_draws_on_given_axes_and_without_validation_marks_nothing():
     _, axes = plt.subplots(2, 2)
-    returned = _history(with_validation=False).plot(axes=axes[:, 1])
+    returned = plots.plot_loss_and_accuracy(_history(with_validation=False), axes=axes[:, 1])
     assert list(returned) == list(axes[:, 1])
     assert _labels(axes[0, 1]) == ["training"]
     assert _labels(axes[1, 1]) == ["training"]
     assert not axes[0, 0].lines
     with pytest.raises(ValueError, match="2 matplotlib Axes"):
-        _history().plot(axes=[axes[0, 0]])
+        plots.plot_loss_and_accuracy(_history(), axes=[axes[0, 0]])
 
 
 def test_runs_differ_in_colour_line_style_and_marker():
     runs = {f"lr={rate}": _history() for rate in (0.01, 0.1, 1.0, 3.0)}
-    runs["lr=3.0"].stop_reason = "training stopped in epoch 4"
+    runs["lr=3.0"].diverged_at = (4, 1)  # its loss became infinite at step 1 of epoch 4
     ax = plots.plot_runs(runs, column="val_loss", log_scale=True)
     assert _labels(ax) == list(runs)
     assert ax.get_yscale() == "log"
@@ -204,22 +208,6 @@ def test_loss_functions_are_drawn_against_the_error_and_the_margin():
         plots.plot_loss_functions("ranking")
 
 
-def test_decision_boundary_marks_each_class_with_its_own_marker_and_reports_accuracy():
-    model = torch.nn.Linear(2, 2)
-    with torch.no_grad():  # class 1 wherever x > 0
-        model.weight.copy_(torch.tensor([[-1.0, 0.0], [1.0, 0.0]]))
-        model.bias.zero_()
-    features = torch.tensor([[-1.0, 0.0], [1.0, 0.5], [-0.5, 1.0], [0.7, -1.0], [0.2, 0.1]])
-    labels = torch.tensor([0, 1, 0, 1, 0])  # the last point lies on the wrong side
-    ax = plots.plot_decision_boundary(model, features, labels, resolution=50)
-    points = [collection for collection in ax.collections if collection.get_label() != ""]
-    assert [collection.get_label() for collection in points[-2:]] == ["class 0", "class 1"]
-    assert points[-2].get_paths()[0] != points[-1].get_paths()[0]  # circles and squares
-    text = plots.alt_text(ax)
-    assert "class 0 as circles, class 1 as squares" in text
-    assert "The model puts 4 of the 5 points in their own class's region (accuracy 0.80)." in text
-
-
 def test_confusion_matrix_writes_every_count_in_readable_contrast():
     matrix = torch.tensor([[5, 1, 0], [2, 7, 3], [0, 4, 9]])
     ax = plots.plot_confusion_matrix(matrix, class_names=["cat", "dog", "fox"])
@@ -250,15 +238,12 @@ def test_confusion_matrix_alt_text_names_a_class_never_predicted():
 
 
 def _every_figure():
-    model = torch.nn.Linear(2, 2)
-    features, labels = torch.tensor([[0.0, 1.0], [1.0, 0.0]]), torch.tensor([0, 1])
     return [
         plots.plot_loss_curves(_history()).figure,
         plots.plot_loss_and_accuracy(_history())[0].figure,
         plots.plot_runs({"a": _history(), "b": _history()}).figure,
         plots.plot_loss_functions("regression").figure,
         plots.plot_loss_functions("classification").figure,
-        plots.plot_decision_boundary(model, features, labels, resolution=20).figure,
         plots.plot_confusion_matrix([[3, 1], [0, 2]]).figure,
     ]
 
@@ -336,6 +321,31 @@ def test_figures_shown_in_a_notebook_carry_their_alt_text_where_nbconvert_reads_
     explorer_alt = explorer.metadata["image/png"]["alt"]
     assert "training loss per epoch" in explorer_alt
     assert "lr = 0.003: falls from " in explorer_alt and "lr = 1.5" in explorer_alt
+
+
+ALT_TEXT_HOOK = """
+import sys
+from types import SimpleNamespace as Namespace
+registered = {}
+formatter = Namespace(for_type=lambda kind, function: registered.update({kind: function}))
+shell = Namespace(display_formatter=Namespace(mimebundle_formatter=formatter))
+sys.modules["IPython"] = Namespace(get_ipython=lambda: shell, version_info=(9, 0))  # a kernel
+from matplotlib.figure import Figure
+from lesson_pkg import plots
+assert registered == {}, "importing the plots registered a display hook"
+plots.register_alt_text()
+figure = Figure()
+plots.describe(figure, "A figure described.")
+print(registered[Figure](figure))
+"""
+
+
+def test_the_alt_text_hook_is_registered_by_a_call_never_by_importing_the_plots():
+    completed = subprocess.run(
+        [sys.executable, "-c", ALT_TEXT_HOOK], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "({}, {'image/png': {'alt': 'A figure described.'}})"
 
 
 def test_use_style_gives_each_new_line_the_next_colour_and_line_style():

@@ -132,6 +132,8 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     )
     assert len(history.rows) < 200
     assert "early stopping" in history.stop_reason
+    assert history.stopped_early and history.diverged_at is None and history.ended_early
+    assert history.metric_columns == ["train_accuracy", "val_accuracy"]
     best = history.best_epoch("val_loss")
     assert len(history.rows) == best + 3
     assert history.restored_epoch == best
@@ -164,6 +166,10 @@ def test_divergence_stops_training_with_a_clear_message_and_keeps_the_history(ca
     assert history.stop_reason in capsys.readouterr().out
     assert all(math.isfinite(value) for value in history.step_losses)
     assert len(history.rows) < 50
+    # the failing step is the one after the last finite loss recorded (4 steps per epoch)
+    epoch, step = divmod(len(history.step_losses), 4)
+    assert history.diverged_at == (epoch + 1, step + 1) and not history.stopped_early
+    assert f"epoch {epoch + 1}" in history.stop_reason and f"step {step + 1}" in history.stop_reason
 
 
 def test_regression_has_no_accuracy_column_and_evaluate_restores_the_mode():
@@ -338,3 +344,4 @@ def test_without_early_stopping_no_epoch_is_restored():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     history = training.fit(model, loader, F.cross_entropy, optimizer, 2, progress=False)
     assert history.restored_epoch is None and history.stop_reason is None
+    assert not history.ended_early and history.diverged_at is None

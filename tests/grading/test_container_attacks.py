@@ -4,7 +4,7 @@ Gradescope runs the grader in a Docker container whose seccomp profile forbids n
 namespaces: bubblewrap cannot start, and the worker runs as an unprivileged user alone
 (``LESSON_PKG_BWRAP=""`` forces that mode here). The attacks:
 
-- run the course's ``solutions/`` and ``lesson_pkg/losses.py`` by path (the checkout is
+- run the course's ``solutions/`` and ``lesson_pkg/losses/`` by path (the checkout is
   world-readable, as a clone is);
 - import the reference, or the readable ``lesson_pkg.validation`` of an editable install;
 - one student leaves files in ``/tmp``, ``/dev/shm`` and ``/var/tmp``, System V shared
@@ -53,22 +53,26 @@ def mse_loss(input, target, reduction="mean"):
 RUN_THE_REFERENCE_BY_PATH = f"""
 def mae_loss(input, target, reduction="mean"):
     import types
+    package = {str(ROOT / "lesson_pkg")!r}
+    modules = ("losses/_reduction.py", "losses/_shared.py", "losses/regression.py")
     try:
-        with open({str(ROOT / "lesson_pkg" / "validation.py")!r}) as handle:
+        with open(package + "/validation.py") as handle:
             validation = handle.read()
-        with open({str(ROOT / "lesson_pkg" / "losses.py")!r}) as handle:
-            losses = handle.read()
+        sources = []
+        for module in modules:
+            with open(package + "/" + module) as handle:
+                sources.append(handle.read())
     except OSError:
         return input.sum() * 0
     copy = types.ModuleType("validation_copy")
     exec(validation, copy.__dict__)
-    imports = ("from lesson_pkg import validation", "from lesson_pkg.validation import ArrayLike")
-    for line in imports:
-        losses = losses.replace(line, "")
     namespace = {{"__name__": "losses_copy", "validation": copy, "ArrayLike": copy.ArrayLike}}
-    exec(losses, namespace)
+    for source in sources:  # the package's imports dropped: the copies share one namespace
+        kept = [line for line in source.splitlines() if not line.startswith("from lesson_pkg")]
+        exec("\\n".join(kept), namespace)
     return namespace["mae_loss"](input, target, reduction)
 """
+
 
 IMPORT_THE_REFERENCE = """
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):

@@ -46,7 +46,8 @@ def test_the_student_release_has_no_solution_code(tmp_path):
     out = releases.build_student_release(ROOT, tmp_path / "student")
     assert not (out / "solutions").exists() and not (out / "tests" / "grader_fixtures").exists()
     assert (out / "exercises" / "ex01_losses.py").is_file()
-    assert (out / "lesson_pkg" / "losses.py").is_file() and (out / "notebooks").is_dir()
+    assert (out / "lesson_pkg" / "losses" / "regression.py").is_file()
+    assert (out / "notebooks").is_dir()
     blocks = _solution_blocks()
     assert len(blocks) >= 5  # the scan has real material: most functions take 4+ lines
     for path in out.rglob("*"):
@@ -184,7 +185,11 @@ def test_setup_installs_only_what_grading_needs_and_locks_the_sources(gradescope
         ).stdout.strip()
     ).parent
     uid = isolation.worker_ids(0)
-    private = [root / "source", package / "losses.py", package / "grading" / "core" / "cases.py"]
+    private = [
+        root / "source",
+        package / "losses" / "regression.py",
+        package / "grading" / "core" / "cases.py",
+    ]
     assert isolation.reachable_by(*uid, private) == []
     assert isolation.reachable_by(*uid, [package / "grading" / "runner" / "worker.py"])
 
@@ -237,7 +242,7 @@ def test_the_installed_wheel_grades_as_gradescope_runs_it(gradescope, environmen
     # an attack on the unpacked sources earns nothing
     shutil.rmtree(root / "submission")
     submission = root / "submission"
-    losses = str(root / "source" / "lesson_pkg" / "losses.py")
+    losses = str(root / "source" / "lesson_pkg" / "losses" / "regression.py")
     attack = {"mse_loss": READ_THE_SOURCE.format(losses=losses), "steps_per_epoch": HONEST_IMPORTS}
     write_submission([], submission, attack)
     completed = _run_autograder(root, python, **environment)
