@@ -2,7 +2,7 @@
 
 ``check("mse_loss")`` grades one exercise in about a second, and
 ``environment_report()`` says whether the set-up worked. The same cases as the
-autograder (:mod:`lesson_pkg.grading.core.cases`) run on your ``exercises/`` file
+autograder (:mod:`lesson_pkg.grading.exercises`) run on your ``exercises/`` file
 (read afresh at each call, so an edit counts without restarting the kernel) or on a
 function defined in the notebook. The function runs in the notebook's
 own kernel (it is your code, checked for you), and the result is one line per case:
@@ -33,7 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lesson_pkg.grading.core.cases import FILE_OF, REFERENCES, InProcessSubmission, cases_for
+from lesson_pkg.grading import exercises as registry
+from lesson_pkg.grading.core.cases import InProcessSubmission
 from lesson_pkg.grading.core.engine import ERROR_MESSAGES, grade_case
 from lesson_pkg.grading.runner.outcome import ErrorKind
 from lesson_pkg.room.client import join_room as join_room
@@ -100,8 +101,9 @@ def find_exercises(start: Path | None = None) -> Path:
 
 def load_exercise(name: str, exercises: Path | None = None) -> Callable:
     """Your ``name`` function from its ``exercises/`` file, read afresh from disk."""
-    path = (exercises or find_exercises()) / f"{FILE_OF[name]}.py"
-    spec = importlib.util.spec_from_file_location(f"your_{FILE_OF[name]}", path)
+    file = registry.file_of(name)
+    path = (exercises or find_exercises()) / f"{file}.py"
+    spec = importlib.util.spec_from_file_location(f"your_{file}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -133,12 +135,14 @@ def check(function: Callable | str, name: str | None = None) -> CheckResult:
         )
     submission = InProcessSubmission({exercise: function})
     lines, mistakes = [], []
-    for case in cases_for(function=exercise):
+    for case in registry.cases_for(function=exercise):
         result = grade_case(case, submission)
         lines.append((result.passed, case.title, case.points, result.message))
         mistakes += [result.mistake.id] if result.mistake else []
     outcome = CheckResult(exercise, lines, mistakes[0] if mistakes else "")
-    report_check(FILE_OF[exercise], exercise, outcome.score, outcome.max_score, outcome.mistake)
+    report_check(
+        registry.file_of(exercise), exercise, outcome.score, outcome.max_score, outcome.mistake
+    )
     return outcome
 
 
@@ -156,14 +160,14 @@ def yours_or_reference(name: str, exercises: Path | None = None) -> Callable:
         # using your accuracy from exercises/ex03_accuracy.py: it passes all 4 checks
     """
     _check_exercise(name)
-    reference = REFERENCES[name]
+    reference = registry.reference(name)
     try:
         yours = load_exercise(name, exercises)
         result = check(yours, name)
     except (FileNotFoundError, AttributeError, SyntaxError, ImportError) as error:
         print(f"using the course's {name}: yours could not be loaded ({error})")
         return reference
-    file = f"exercises/{FILE_OF[name]}.py"
+    file = f"exercises/{registry.file_of(name)}.py"
     if result.passed:
         print(f"using your {name} from {file}: it passes all {len(result.lines)} checks")
         return yours
@@ -176,8 +180,7 @@ def yours_or_reference(name: str, exercises: Path | None = None) -> Callable:
 
 
 def _check_exercise(exercise: str) -> None:
-    if exercise not in FILE_OF:
-        raise ValueError(f"{exercise!r} is not an exercise; the exercises are {sorted(FILE_OF)}")
+    registry.graded(exercise)  # ValueError naming the exercises when it is none
 
 
 def _pins(extras: tuple[str, ...]) -> list[tuple[str, str]]:

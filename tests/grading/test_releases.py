@@ -15,10 +15,12 @@ import pytest
 from submissions import ROOT, scores_by_function, write_submission
 from test_container_attacks import HONEST_IMPORTS
 
-from lesson_pkg.grading.core.cases import CASES
+from lesson_pkg.grading.exercises import cases_for
 from lesson_pkg.grading.runner import isolation
 from lesson_pkg.maintenance import releases
 from lesson_pkg.maintenance.exercise_stubs import BEGIN, SOLUTION_BLOCK
+
+CASES = cases_for()
 
 TOTAL = sum(case.points for case in CASES)
 
@@ -154,7 +156,7 @@ def test_the_zip_holds_the_package_and_hidden_tests_but_no_solutions(gradescope)
     _, names, has_hidden = gradescope
     assert {"setup.sh", "run_autograder", "pyproject.toml"} <= set(names)
     assert ("hidden/test_hidden.py" in names) == has_hidden
-    assert "lesson_pkg/grading/core/cases.py" in names
+    assert "lesson_pkg/grading/exercises/ex01_losses.py" in names
     assert "lesson_pkg/maintenance/templates/gradescope/setup.sh" in names
     assert not [name for name in names if name.startswith(("solutions/", "tests/", "exercises/"))]
 

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lesson_pkg.grading.core.cases import EXERCISE_FILES
 from lesson_pkg.grading.core.results import Report, spreadsheet_cell, write_json
+from lesson_pkg.grading.exercises import graded_functions
 from lesson_pkg.grading.front.folder import grade_folder
 from lesson_pkg.grading.runner import isolation
 from lesson_pkg.grading.runner.host import WorkerHost
@@ -172,7 +172,7 @@ def _progress(finished: int, total: int, result: StudentResult) -> None:
 
 def write_gradebook(students: list[StudentResult], path: Path) -> None:
     """student, points per exercise function, total, max, status: one row per student."""
-    functions = [function for functions in EXERCISE_FILES.values() for function in functions]
+    functions = [function.name for function in graded_functions()]
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", *functions, "total", "max", "status"])

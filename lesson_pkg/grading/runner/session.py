@@ -19,7 +19,7 @@ from typing import Any
 
 from lesson_pkg.grading.runner import protocol
 from lesson_pkg.grading.runner.host import STARTUP_SECONDS, HostFailed, WorkerHost
-from lesson_pkg.grading.runner.outcome import FATAL_KINDS, ErrorKind, Outcome
+from lesson_pkg.grading.runner.outcome import FATAL_KINDS, CallRequest, ErrorKind, Outcome
 
 MEMORY_BYTES = 1024**3
 CALL_SECONDS = 10.0
@@ -38,8 +38,10 @@ class Session:
         call_seconds: float = CALL_SECONDS,
         memory_bytes: int = MEMORY_BYTES,
         total_seconds: float = TOTAL_SECONDS,
+        forbidden: tuple[str, ...] = (),
     ) -> None:
         self.host = host
+        self.forbidden = forbidden  # blocked while the files import, so none is saved
         self.total_seconds = total_seconds
         self._spent = 0.0
         self.sources = sources
@@ -63,7 +65,8 @@ class Session:
         self._pipes = (request_write, reply_read)
         self._buffer = b""
         self._imported = set()
-        os.write(request_write, protocol.dumps({"sources": self.sources}))
+        first = {"sources": self.sources, "forbidden": list(self.forbidden)}
+        os.write(request_write, protocol.dumps(first))
         ready = self._read_reply(STARTUP_SECONDS)
         if not isinstance(ready, dict) or ready.get("id") != "ready":
             self.close()
@@ -198,27 +201,9 @@ class Session:
             kind = ErrorKind.GARBLED
         return Outcome.failure(kind, str(reply.get("message", "")))
 
-    def call(
-        self,
-        file: str,
-        function: str,
-        args: list[Any],
-        kwargs: dict[str, Any],
-        grad_args: list[int],
-        cotangent: Any,
-    ) -> Outcome:
-        """Call ``function`` of ``file`` on plain data; see ``execution.call_function``."""
-        return self._outcome(
-            file,
-            {
-                "op": "call",
-                "function": function,
-                "args": args,
-                "kwargs": kwargs,
-                "grad_args": grad_args,
-                "cotangent": cotangent,
-            },
-        )
+    def call(self, request: CallRequest) -> Outcome:
+        """Run ``request`` in the worker; see ``execution.call_function``."""
+        return self._outcome(request.file, request.to_message())
 
     def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome:
         """Run a training function on the seeded scenario ``spec``."""

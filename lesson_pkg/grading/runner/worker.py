@@ -3,7 +3,8 @@
 Forked by the host (:mod:`lesson_pkg.grading.runner.forking`) once it has dropped every
 privilege it will not need. It reads one JSON request per line and writes one JSON reply
 per line through two pipes of its own; the submission's prints go nowhere. The
-submission's files arrive as text in the first message and are written to a private
+submission's files arrive as text in the first message, with the torch built-ins blocked
+while they are imported (the grader's list), and are written to a private
 temporary folder: the worker never sees the folder they came from. Nothing this process
 says is trusted: the grader compares and scores in its own process.
 """
@@ -22,7 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from lesson_pkg.grading.runner import execution, protocol
-from lesson_pkg.grading.runner.outcome import ErrorKind
+from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
 
 # The course's own code (its reference, checks and grader) and the libraries that hold
 # the answers: no module of these, nor any below them, may be imported while grading.
@@ -98,14 +99,14 @@ def write_sources(sources: dict[str, str]) -> Path:
     return folder
 
 
-def _import(directory: Path, file: str) -> ModuleType:
+def _import(directory: Path, file: str, forbidden: tuple[str, ...]) -> ModuleType:
     path = directory / f"{file}.py"
     if not path.is_file():
         raise FileNotFoundError(f"{file}.py is missing from the submission")
     spec = importlib.util.spec_from_file_location(f"submission_{file}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    with execution.builtins_blocked(execution.EVERY_FORBIDDEN):  # no reference saved now
+    with execution.builtins_blocked(forbidden):  # no reference saved now
         spec.loader.exec_module(module)
     return module
 
@@ -135,23 +136,21 @@ def _run(request: dict[str, Any], module: ModuleType) -> dict[str, Any]:
         )
     if request["op"] == "scenario":
         return {"ok": True, "result": execution.run_scenario(function, request["spec"])}
-    result = execution.call_function(
-        function,
-        request["function"],
-        request["args"],
-        request["kwargs"],
-        request["grad_args"],
-        request["cotangent"],
-    )
+    result = execution.call_function(function, CallRequest.from_message(request))
     return {"ok": True, "result": result}
 
 
-def _handle(request: dict[str, Any], modules: dict[str, ModuleType], directory: Path) -> dict:
+def _handle(
+    request: dict[str, Any],
+    modules: dict[str, ModuleType],
+    directory: Path,
+    forbidden: tuple[str, ...],
+) -> dict:
     file = request["file"]
     importing = file not in modules
     try:
         if importing:
-            modules[file] = _import(directory, file)
+            modules[file] = _import(directory, file, forbidden)
         if request["op"] == "import":
             return {"ok": True}
         return _run(request, modules[file])
@@ -180,6 +179,7 @@ def serve(memory_bytes: int, request_fd: int, reply_fd: int) -> None:
     replies = os.fdopen(reply_fd, "wb")
     first = protocol.loads(requests.readline())
     directory = write_sources(first["sources"])
+    forbidden = tuple(str(name) for name in first.get("forbidden", ()))
     limit_resources(memory_bytes)
     forget_own_modules()
     modules: dict[str, ModuleType] = {}
@@ -187,7 +187,7 @@ def serve(memory_bytes: int, request_fd: int, reply_fd: int) -> None:
     replies.flush()
     for line in requests:
         request = protocol.loads(line)
-        reply = _handle(request, modules, directory)
+        reply = _handle(request, modules, directory, forbidden)
         try:
             data = protocol.dumps({"id": request["id"], **reply})
         except protocol.ProtocolError as error:
