@@ -57,7 +57,7 @@ def run() -> list[Row]:
             [
                 sys.executable,
                 "-m",
-                "lesson_pkg.grading.front.cli",
+                "lesson_pkg.cli",
                 "grade-class",
                 str(submissions),
                 "--out",

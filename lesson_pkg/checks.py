@@ -35,7 +35,7 @@ from pathlib import Path
 
 from lesson_pkg.grading import exercises as registry
 from lesson_pkg.grading.core.cases import InProcessSubmission
-from lesson_pkg.grading.core.engine import ERROR_MESSAGES, grade_case
+from lesson_pkg.grading.core.engine import ERROR_MESSAGES, CaseResult, grade_case
 from lesson_pkg.grading.runner.outcome import ErrorKind
 from lesson_pkg.room.client import join_room as join_room
 from lesson_pkg.room.client import report_check
@@ -44,36 +44,66 @@ NOT_WRITTEN = ERROR_MESSAGES[ErrorKind.NOT_IMPLEMENTED]
 
 
 @dataclass(frozen=True)
+class CheckedCase:
+    """One case of a check: its title and points, and what grading it gave."""
+
+    title: str
+    points: int
+    result: CaseResult
+
+    @property
+    def passed(self) -> bool:
+        """Whether the case passed."""
+        return self.result.passed
+
+    @property
+    def not_written(self) -> bool:
+        """Whether the function is still the stub (it raises NotImplementedError)."""
+        return self.result.error_kind is ErrorKind.NOT_IMPLEMENTED
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """Points earned on each case of one function, printable as a short summary."""
 
     function: str
-    lines: list[tuple[bool, str, int, str]]
-    mistake: str = ""  # the id of the classic mistake the first failing case matches
+    cases: list[CheckedCase]
+
+    @property
+    def mistake(self) -> str:
+        """The id of the classic mistake the first failing case matches, or ""."""
+        named = [case.result.mistake for case in self.cases if case.result.mistake]
+        return named[0].id if named else ""
 
     @property
     def score(self) -> int:
         """Points earned."""
-        return sum(points for passed, _, points, _ in self.lines if passed)
+        return sum(case.points for case in self.cases if case.passed)
 
     @property
     def max_score(self) -> int:
         """Points possible."""
-        return sum(points for _, _, points, _ in self.lines)
+        return sum(case.points for case in self.cases)
 
     @property
     def passed(self) -> bool:
         """Whether every case passed."""
         return self.score == self.max_score
 
+    @property
+    def not_written(self) -> bool:
+        """Whether every case met the stub: the function is not written yet."""
+        return all(case.not_written for case in self.cases)
+
     def __str__(self) -> str:
-        if all(message == NOT_WRITTEN for _, _, _, message in self.lines):
+        if self.not_written:
             return f"{self.function}: 0/{self.max_score} points, {NOT_WRITTEN}"
         verdict = "all checks pass" if self.passed else "some checks fail"
         rows = [f"{self.function}: {self.score}/{self.max_score} points, {verdict}"]
-        for passed, title, points, message in self.lines:
-            mark = "PASS" if passed else "FAIL"
-            rows.append(f"  {mark}  {title} ({points} pt)" + ("" if passed else f": {message}"))
+        for case in self.cases:
+            mark = "PASS" if case.passed else "FAIL"
+            why = "" if case.passed else f": {case.result.message}"
+            rows.append(f"  {mark}  {case.title} ({case.points} pt){why}")
         return "\n".join(rows)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
@@ -134,15 +164,13 @@ def check(function: Callable | str, name: str | None = None) -> CheckResult:
             f"{type(function).__name__}"
         )
     submission = InProcessSubmission({exercise: function})
-    lines, mistakes = [], []
-    for case in registry.cases_for(function=exercise):
-        result = grade_case(case, submission)
-        lines.append((result.passed, case.title, case.points, result.message))
-        mistakes += [result.mistake.id] if result.mistake else []
-    outcome = CheckResult(exercise, lines, mistakes[0] if mistakes else "")
-    report_check(
-        registry.file_of(exercise), exercise, outcome.score, outcome.max_score, outcome.mistake
-    )
+    cases = [
+        CheckedCase(case.title, case.points, grade_case(case, submission))
+        for case in registry.cases_for(function=exercise)
+    ]
+    outcome = CheckResult(exercise, cases)
+    file = registry.file_of(exercise)
+    report_check(file, exercise, outcome.score, outcome.max_score, outcome.mistake)
     return outcome
 
 
@@ -169,9 +197,9 @@ def yours_or_reference(name: str, exercises: Path | None = None) -> Callable:
         return reference
     file = f"exercises/{registry.file_of(name)}.py"
     if result.passed:
-        print(f"using your {name} from {file}: it passes all {len(result.lines)} checks")
+        print(f"using your {name} from {file}: it passes all {len(result.cases)} checks")
         return yours
-    if all(message == NOT_WRITTEN for _, _, _, message in result.lines):
+    if result.not_written:
         why = "yours is not written yet"
     else:
         why = f"yours scores {result.score}/{result.max_score}; check({name!r}) says why"

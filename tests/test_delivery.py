@@ -43,7 +43,7 @@ def test_the_workflow_grading_command_puts_points_in_the_run_summary(tmp_path):
     grade = _step("Grade")["run"]
     command = grade.replace(
         'sudo --preserve-env=GITHUB_STEP_SUMMARY "$(command -v lesson)"',
-        f"{sys.executable} -m lesson_pkg.grading.front.cli",
+        f"{sys.executable} -m lesson_pkg.cli",
     )
     summary = tmp_path / "summary.md"
     environment = {

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from lesson_pkg import checks
+from lesson_pkg.cli import main as lesson
 from lesson_pkg.grading.exercises import (
     cases_for,
     ex01_losses,
@@ -35,7 +36,6 @@ from lesson_pkg.grading.exercises import (
     graded_functions,
     mistakes_for,
 )
-from lesson_pkg.grading.front.cli import main as lesson
 from lesson_pkg.room import app as room_app
 from lesson_pkg.room import client, server
 from lesson_pkg.room.catalogue import catalogue

@@ -48,7 +48,7 @@ def start_room(folder: Path, *options: str) -> tuple[subprocess.Popen, str, str]
     """`lesson room` on a free loopback port: the process, the dashboard and join URLs."""
     log = folder / "room.log"
     server = subprocess.Popen(
-        [sys.executable, "-m", "lesson_pkg.grading.front.cli", "room", "--port", "0",
+        [sys.executable, "-m", "lesson_pkg.cli", "room", "--port", "0",
          "--db", str(folder / "room.sqlite3"), *options],
         stdout=log.open("w"), stderr=subprocess.STDOUT, env=_environment(),
     )  # fmt: skip

@@ -257,7 +257,7 @@ def test_a_student_name_is_never_a_formula_in_the_similarity_csv(tmp_path):
         [
             sys.executable,
             "-c",
-            "from lesson_pkg.grading.front.cli import main; main()",
+            "from lesson_pkg.cli import main; main()",
             "similarity",
             str(submissions),
             "--out",

@@ -275,7 +275,7 @@ def test_regenerating_the_stubs_never_overwrites_a_learners_work(tmp_path, exerc
         write_stubs(tmp_path)
     assert "# my own work" in mine.read_text()
     completed = subprocess.run(
-        [sys.executable, "-m", "lesson_pkg.grading.front.cli", "stubs", "--course", str(tmp_path)],
+        [sys.executable, "-m", "lesson_pkg.cli", "stubs", "--course", str(tmp_path)],
         capture_output=True,
         text=True,
     )
@@ -331,9 +331,11 @@ def test_check_by_name_reads_the_learners_file_afresh(tmp_path, monkeypatch, exe
 
 def test_a_wrong_shape_is_explained_not_a_raw_torch_error():
     result = check(ex01_losses.mse_sum_instead_of_mean, name="mse_loss")
-    gradients = next(line for line in result.lines if line[1] == "gradients")
-    assert not gradients[0]
-    assert "Mismatch in shape" not in gradients[3] and "Hint:" in gradients[3]
+    gradients = next(case for case in result.cases if case.title == "gradients")
+    assert not gradients.passed
+    message = gradients.result.message
+    assert "Mismatch in shape" not in message and "Hint:" in message
+    assert gradients.result.mistake.id == "mse_sum_instead_of_mean"
     result = check(ex01_losses.mse_ignores_reduction, name="mse_loss")
     assert "the reduction is ignored" in str(result)
 
@@ -347,14 +349,14 @@ def mse_that_changes_its_input(input, target, reduction="mean"):
 
 def test_a_property_check_says_the_result_comes_first_and_then_names_the_property():
     wrong_value = check(ex01_losses.mse_sum_instead_of_mean, name="mse_loss")
-    messages = {line[1]: line[3] for line in wrong_value.lines}
+    messages = {case.title: case.result.message for case in wrong_value.cases}
     assert (
         "the inputs are checked only once the result is right, and the result is"
         in (messages["inputs are not changed"])
     )
     assert "the gradient is checked only once the result is right" in messages["gradients"]
     changes_input = check(mse_that_changes_its_input, name="mse_loss")
-    failed = {line[1]: line[3] for line in changes_input.lines if not line[0]}
+    failed = {case.title: case.result.message for case in changes_input.cases if not case.passed}
     assert list(failed) == ["inputs are not changed"]
     assert "must not be changed in place" in failed["inputs are not changed"]
 

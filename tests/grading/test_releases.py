@@ -293,7 +293,7 @@ def test_the_student_release_comes_from_git_not_from_a_dirty_tree(tmp_path):
         [
             sys.executable,
             "-m",
-            "lesson_pkg.grading.front.cli",
+            "lesson_pkg.cli",
             "student-release",
             "--course",
             str(course),

@@ -91,6 +91,6 @@ def _grade(case: Case, session: Session) -> TestResult:
         result.problem,
         mistake.id if mistake else "",
         mistake.hint if mistake else "",
-        result.error_kind.value if result.error_kind else "",
+        result.error_kind,
     )
     return test
