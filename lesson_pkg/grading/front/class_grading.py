@@ -37,8 +37,8 @@ from lesson_pkg.grading.exercises import graded_functions
 from lesson_pkg.grading.front.folder import grade_folder
 from lesson_pkg.grading.runner import isolation
 from lesson_pkg.grading.runner.host import WorkerHost
+from lesson_pkg.grading.runner.limits import DEFAULT_LIMITS
 from lesson_pkg.grading.runner.outcome import ErrorKind, safe_text
-from lesson_pkg.grading.runner.session import CALL_SECONDS
 
 RESULTS_FILE = "results.json"
 REPORT_FILE = "report.json"
@@ -146,7 +146,7 @@ def grade_class(
     hidden: Path | None = None,
     jobs: int | None = None,
     force: bool = False,
-    call_seconds: float = CALL_SECONDS,
+    call_seconds: float = DEFAULT_LIMITS.call_seconds,
     progress: Callable[[int, int, StudentResult], None] | None = None,
 ) -> list[StudentResult]:
     """Grade every student folder in ``submissions``; write the files listed above to ``out``."""

@@ -24,7 +24,6 @@ ISOLATION_HELP = (
     "auto: the best the operating system offers; strict: refuse to grade without "
     "namespaces (bubblewrap) or an unprivileged user; none: no isolation"
 )
-CALL_SECONDS = 10.0  # the default of --time-limit: most seconds one call may take
 
 
 def folder(value: str) -> Path:
@@ -44,6 +43,8 @@ def _submission(value: str) -> Path:
 
 def _limit_options(parser: argparse.ArgumentParser) -> None:
     """The hidden tests and the time limit: both ways of grading take them."""
+    from lesson_pkg.grading.runner.limits import DEFAULT_LIMITS
+
     parser.add_argument(
         "--hidden",
         type=folder,
@@ -53,9 +54,9 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--time-limit",
         type=float,
-        default=CALL_SECONDS,
+        default=DEFAULT_LIMITS.call_seconds,
         metavar="SECONDS",
-        help=f"most seconds one call may take (default: {CALL_SECONDS:g})",
+        help=f"most seconds one call may take (default: {DEFAULT_LIMITS.call_seconds:g})",
     )
 
 

@@ -9,6 +9,7 @@ is gone before it returns, so a report written afterwards cannot be touched by i
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from lesson_pkg.grading.core.results import Report, TestResult
 from lesson_pkg.grading.front.submission_layout import exercise_folder
 from lesson_pkg.grading.runner.host import HostFailed, WorkerHost
 from lesson_pkg.grading.runner.isolation import Isolation, require_private
-from lesson_pkg.grading.runner.session import CALL_SECONDS, Session, read_sources
+from lesson_pkg.grading.runner.limits import DEFAULT_LIMITS
+from lesson_pkg.grading.runner.session import Session, read_sources
 
 
 class NoTestsFound(ValueError):
@@ -30,7 +32,7 @@ def grade_folder(
     target: str | Path,
     hidden: str | Path | None = None,
     isolation: str = "auto",
-    call_seconds: float = CALL_SECONDS,
+    call_seconds: float = DEFAULT_LIMITS.call_seconds,
     host: WorkerHost | None = None,
 ) -> Report:
     """Grade the exercise files in ``target`` (and ``hidden`` tests, if any).
@@ -45,7 +47,8 @@ def grade_folder(
         sources = read_sources(folder, exercises.exercise_files())
     own_host = host is None
     host = host or WorkerHost(isolation)
-    session = Session(host, sources, call_seconds, forbidden=exercises.every_forbidden())
+    limits = dataclasses.replace(DEFAULT_LIMITS, call_seconds=call_seconds)
+    session = Session(host, sources, limits, exercises.every_forbidden())
     report = Report(isolation=host.description)
     try:
         if hidden is not None and host.isolation is Isolation.USER:

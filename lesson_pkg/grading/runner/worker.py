@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from lesson_pkg.grading.runner import execution, protocol
+from lesson_pkg.grading.runner.limits import Limits
 from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
 
 # The course's own code (its reference, checks and grader) and the libraries that hold
@@ -30,8 +31,6 @@ from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
 # The worker's own code, lesson_pkg.grading.runner, is imported before it is forked.
 BLOCKED_MODULES = ("lesson_pkg", "solutions", "exercises", "sklearn", "torchmetrics")
 ALLOWED_MODULES = ("lesson_pkg.grading.runner",)
-
-MAX_FILE_BYTES = 64 * 1024**2
 
 
 def is_blocked(name: str) -> bool:
@@ -79,16 +78,17 @@ def forget_own_modules() -> None:
         del sys.modules[name]
 
 
-def limit_resources(memory_bytes: int) -> None:
-    """Cap the address space at what is used now plus ``memory_bytes``.
+def limit_resources(limits: Limits) -> None:
+    """Cap the address space at what is used now plus ``limits.memory_bytes``.
 
-    No core files either, and no file larger than ``MAX_FILE_BYTES``.
+    No core files either, and no file larger than ``limits.file_bytes``.
     """
     with open("/proc/self/status") as status:
         used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
-    resource.setrlimit(resource.RLIMIT_AS, (used + memory_bytes, used + memory_bytes))
+    allowed = used + limits.memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (allowed, allowed))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
 
 
 def write_sources(sources: dict[str, str]) -> Path:
@@ -173,14 +173,14 @@ def _handle(
         return _failure(*execution.describe_error(error))
 
 
-def serve(memory_bytes: int, request_fd: int, reply_fd: int) -> None:
+def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     """Read the submission's files, then answer requests until the grader closes the pipe."""
     requests = os.fdopen(request_fd, "rb")
     replies = os.fdopen(reply_fd, "wb")
     first = protocol.loads(requests.readline())
     directory = write_sources(first["sources"])
     forbidden = tuple(str(name) for name in first.get("forbidden", ()))
-    limit_resources(memory_bytes)
+    limit_resources(limits)
     forget_own_modules()
     modules: dict[str, ModuleType] = {}
     replies.write(protocol.dumps({"id": "ready"}))
