@@ -296,7 +296,7 @@ def test_a_student_named_gradebook_csv_does_not_stop_the_class_report(tmp_path):
 
 
 def test_honest_code_is_not_mistaken_for_reaching_into_the_grader():
-    from lesson_pkg.grading.runner.session import reaches_into_grader
+    from lesson_pkg.grading.runner.worker_client import reaches_into_grader
 
     honest = "def train_one_epoch(model, loader, loss_fn, optimizer):\n"
     honest += "    layers = list(model.modules())\n    return 0.0\n"

@@ -188,7 +188,7 @@ def test_setup_installs_only_what_grading_needs_and_locks_the_sources(gradescope
     uid = isolation.worker_ids(0)
     private = [root / "source", package / "losses.py", package / "grading" / "core" / "cases.py"]
     assert isolation.reachable_by(*uid, private) == []
-    assert isolation.reachable_by(*uid, [package / "grading" / "runner" / "worker.py"])
+    assert isolation.reachable_by(*uid, [package / "grading" / "runner" / "worker_server.py"])
 
 
 # The worker's isolation on Gradescope: namespaces where the container allows them, the

@@ -36,7 +36,7 @@ from lesson_pkg.grading.core.results import Report, spreadsheet_cell, write_json
 from lesson_pkg.grading.exercises import graded_functions
 from lesson_pkg.grading.front.folder import grade_folder
 from lesson_pkg.grading.runner import isolation
-from lesson_pkg.grading.runner.host import WorkerHost
+from lesson_pkg.grading.runner.host_client import WorkerHost
 from lesson_pkg.grading.runner.limits import DEFAULT_LIMITS
 from lesson_pkg.grading.runner.outcome import ErrorKind, safe_text
 

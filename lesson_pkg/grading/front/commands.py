@@ -131,7 +131,7 @@ def add_similarity_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_grade(args: argparse.Namespace) -> int:
     """Grade one submission: print the table, write the reports asked for."""
-    from lesson_pkg.grading.runner.host import WorkerHost
+    from lesson_pkg.grading.runner.host_client import WorkerHost
 
     host = WorkerHost(args.isolation)  # it imports torch while this process does the same
     from lesson_pkg.grading.core.results import write_json
@@ -194,7 +194,7 @@ def run_similarity(args: argparse.Namespace) -> int:
 
 def exit_status(verb: str, command: Callable[[], int]) -> int:
     """Run ``command``; a refusal is status 2 and a failed grading machine 3, said on stderr."""
-    from lesson_pkg.grading.runner.host import HostFailed
+    from lesson_pkg.grading.runner.host_client import HostFailed
     from lesson_pkg.grading.runner.isolation import IsolationUnavailable
 
     try:

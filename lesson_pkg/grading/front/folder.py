@@ -2,7 +2,7 @@
 
 :func:`grade_folder` reads the submission's files (plain files only), runs every case of
 :mod:`~lesson_pkg.grading.exercises` and, if given, the instructor's hidden tests in a
-worker of a :class:`~lesson_pkg.grading.runner.host.WorkerHost`, and returns a
+worker of a :class:`~lesson_pkg.grading.runner.host_client.WorkerHost`, and returns a
 :class:`~lesson_pkg.grading.core.results.Report`. Every process the submission started
 is gone before it returns, so a report written afterwards cannot be touched by it.
 """
@@ -18,10 +18,10 @@ from lesson_pkg.grading.core.cases import Case, expected_results
 from lesson_pkg.grading.core.engine import grade_case
 from lesson_pkg.grading.core.results import Report, TestResult
 from lesson_pkg.grading.front.submission_layout import exercise_folder
-from lesson_pkg.grading.runner.host import HostFailed, WorkerHost
+from lesson_pkg.grading.runner.host_client import HostFailed, WorkerHost
 from lesson_pkg.grading.runner.isolation import Isolation, require_private
 from lesson_pkg.grading.runner.limits import DEFAULT_LIMITS
-from lesson_pkg.grading.runner.session import Session, read_sources
+from lesson_pkg.grading.runner.worker_client import Session, read_sources
 
 
 class NoTestsFound(ValueError):

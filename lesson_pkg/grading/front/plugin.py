@@ -33,7 +33,7 @@ import pytest
 from lesson_pkg.grading import exercises
 from lesson_pkg.grading.core.results import TestResult
 from lesson_pkg.grading.runner.outcome import CallRequest, Outcome
-from lesson_pkg.grading.runner.session import Session
+from lesson_pkg.grading.runner.worker_client import Session
 
 
 class SubmissionFailed(AssertionError):

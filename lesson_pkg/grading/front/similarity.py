@@ -37,7 +37,7 @@ import numpy as np
 from lesson_pkg.grading.core.results import spreadsheet_cell
 from lesson_pkg.grading.exercises import exercise_files
 from lesson_pkg.grading.front.submission_layout import LayoutError, exercise_folder
-from lesson_pkg.grading.runner.session import MAX_SOURCE_BYTES
+from lesson_pkg.grading.runner.worker_client import MAX_SOURCE_BYTES
 
 NOISE_TOKENS = 25  # k: the shortest match that counts (copydetect's default noise_t)
 WINDOW = 1  # winnowing window: every k-gram kept (guarantee threshold = noise threshold)

@@ -6,7 +6,7 @@ Students upload the files alone, inside a folder, or as a zip. ``lesson grade``,
 
 1. a ``.zip`` file (given as the target, or alone in the target folder) is read as the
    folder it holds, only its exercise files being extracted (each at most
-   :data:`~lesson_pkg.grading.runner.session.MAX_SOURCE_BYTES`);
+   :data:`~lesson_pkg.grading.runner.worker_client.MAX_SOURCE_BYTES`);
 2. if any exercise file (``ex01_losses.py``, ...) is at the top, the top is graded;
 3. else, if exactly one folder one level down holds exercise files, that folder is graded;
 4. else, if no exercise file is anywhere, the top is graded (every exercise is missing);
@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from lesson_pkg.grading.exercises import exercise_files
-from lesson_pkg.grading.runner.session import MAX_SOURCE_BYTES
+from lesson_pkg.grading.runner.worker_client import MAX_SOURCE_BYTES
 
 IGNORED_FOLDERS = ("__MACOSX", ".git")
 

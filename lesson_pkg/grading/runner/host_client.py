@@ -1,6 +1,8 @@
-"""The grader's handle on the worker host, light enough to start before torch is imported.
+"""The grader's end of the host's control socket: start the worker host, ask it for workers.
 
-:class:`WorkerHost` starts the host process (:mod:`lesson_pkg.grading.runner.forking`)
+Light enough to start before torch is imported (the other end: :mod:`host_server`).
+
+:class:`WorkerHost` starts the host process (:mod:`lesson_pkg.grading.runner.host_server`)
 in the isolation :mod:`~lesson_pkg.grading.runner.isolation` chose, so that the host's
 import of torch overlaps with the grader's own. Sessions ask it for workers
 (:meth:`WorkerHost.spawn`) and for the end of one (:meth:`WorkerHost.stop_workers`:

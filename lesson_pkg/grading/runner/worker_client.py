@@ -1,4 +1,6 @@
-"""One submission's session: its functions run in a worker forked by the host.
+"""The grader's end of a worker's pipes: one submission's session, its calls and their limits.
+
+Its functions run in a worker forked by the host (the other end: :mod:`worker_server`).
 
 Each call has a time limit: a worker that hangs is stopped, one that dies (``exit``,
 ``os._exit``, a crash, memory exhaustion) is noticed by the end of its reply pipe, and
@@ -18,7 +20,7 @@ import time
 from typing import Any
 
 from lesson_pkg.grading.runner import lines, protocol
-from lesson_pkg.grading.runner.host import STARTUP_SECONDS, HostFailed, WorkerHost
+from lesson_pkg.grading.runner.host_client import STARTUP_SECONDS, HostFailed, WorkerHost
 from lesson_pkg.grading.runner.limits import DEFAULT_LIMITS, Limits
 from lesson_pkg.grading.runner.outcome import FATAL_KINDS, CallRequest, ErrorKind, Outcome
 

@@ -1,6 +1,8 @@
-"""One submission's worker: imports its files and runs its functions on request.
+"""The worker's end of its pipes: imports one submission's files, runs its functions on request.
 
-Forked by the host (:mod:`lesson_pkg.grading.runner.forking`) once it has dropped every
+The other end is the grader's session (:mod:`worker_client`).
+
+Forked by the host (:mod:`lesson_pkg.grading.runner.host_server`) once it has dropped every
 privilege it will not need. It reads one JSON request per line and writes one JSON reply
 per line through two pipes of its own; the submission's prints go nowhere. The
 submission's files arrive as text in the first message, with the torch built-ins blocked
@@ -72,7 +74,7 @@ def forget_own_modules() -> None:
 
     This process keeps using them; a submission cannot look them up by name to switch
     off their checks (the grader also refuses code that walks frames or the heap:
-    :func:`lesson_pkg.grading.runner.session.reaches_into_grader`).
+    :func:`lesson_pkg.grading.runner.worker_client.reaches_into_grader`).
     """
     for name in [name for name in sys.modules if _within(name, ("lesson_pkg",))]:
         del sys.modules[name]

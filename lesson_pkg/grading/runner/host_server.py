@@ -1,7 +1,9 @@
-"""The worker host: prepared once (torch imported), it forks one worker per submission.
+"""The host's end of its control socket: prepared once (torch imported), it forks workers.
 
-Started by the grader (:class:`lesson_pkg.grading.runner.host.WorkerHost`) as
-``python -I -m lesson_pkg.grading.runner.forking CONTROL_FD ISOLATION UID GID``, inside
+One worker per submission (the other end: :mod:`host_client`).
+
+Started by the grader (:class:`lesson_pkg.grading.runner.host_client.WorkerHost`) as
+``python -I -m lesson_pkg.grading.runner.host_server CONTROL_FD ISOLATION UID GID``, inside
 bubblewrap when the isolation is "namespaces". It obeys two requests on its control
 socket: ``spawn`` (the worker's :class:`~lesson_pkg.grading.runner.limits.Limits` and its
 two pipe ends; the submission's
@@ -36,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lesson_pkg.grading.runner import cleanup, landlock, worker
+from lesson_pkg.grading.runner import cleanup, landlock, worker_server
 from lesson_pkg.grading.runner.limits import Limits
 
 CLONE_NEWIPC = 0x08000000
@@ -148,7 +150,7 @@ def _python_folders() -> list[str]:
 
 def _private_folders() -> list[Path]:
     """The package (reference and grader) and, for a checkout, the whole course."""
-    package = Path(worker.__file__).resolve().parents[2]
+    package = Path(worker_server.__file__).resolve().parents[2]
     checkout = package.parent
     return [package, checkout] if (checkout / "pyproject.toml").is_file() else [package]
 
@@ -199,7 +201,7 @@ class Host:
         if self.readable is not None:
             landlock.restrict(self.readable, [str(home)])
         _keep_only(fds)
-        worker.serve(limits, *fds)
+        worker_server.serve(limits, *fds)
 
     @staticmethod
     def _enter_pid_namespace() -> None:
@@ -235,7 +237,7 @@ def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
     """Answer the grader's spawn and stop requests until it closes the control socket."""
     control = socket.socket(fileno=control_fd)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a worker are re-parented here
-    worker.block_references()
+    worker_server.block_references()
     import torch._dynamo  # noqa: F401  (the first optimizer imports it: 1-2 s, paid once)
 
     host = Host(isolation, uid, gid)
@@ -258,7 +260,7 @@ def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
 
 
 def main() -> None:
-    """``python -I -m lesson_pkg.grading.runner.forking CONTROL_FD ISOLATION UID GID``."""
+    """``python -I -m lesson_pkg.grading.runner.host_server CONTROL_FD ISOLATION UID GID``."""
     control_fd, isolation, uid, gid = sys.argv[1:5]
     serve(int(control_fd), isolation, int(uid), int(gid))
     # every worker is stopped and the scratch folder gone: skip the interpreter's
