@@ -194,15 +194,20 @@ class Report:
     def from_dict(cls, data: dict[str, Any]) -> Report:
         """The report :meth:`to_dict` wrote."""
         tests = [
-            TestResult(
-                **{
-                    **test,
-                    "error_kind": ErrorKind(test["error_kind"]) if test["error_kind"] else None,
-                }
-            )
+            TestResult(**{**test, "error_kind": _error_kind(test.get("error_kind"))})
             for test in data["tests"]
         ]
         return cls(tests, data["execution_time"], data["isolation"])
+
+
+def _error_kind(value: Any) -> ErrorKind | None:
+    """The ErrorKind a report file names ("" or absent: none; an unknown one: garbled)."""
+    if not value:
+        return None
+    try:
+        return ErrorKind(value)
+    except ValueError:
+        return ErrorKind.GARBLED
 
 
 def spreadsheet_cell(text: str) -> str:
