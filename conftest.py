@@ -9,6 +9,7 @@ points ``LESSON_PKG_EXERCISES`` at it, so ``check("mse_loss")`` in a notebook, a
 or a test grades those stubs, whatever the learner has written.
 """
 
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -18,7 +19,11 @@ import pytest
 
 os.environ.setdefault("LESSON_PKG_PLAIN_OUTPUT", "1")
 
-SHIPPED_STUBS = Path(__file__).resolve().parent / "lesson_pkg" / "exercises"
+# the package's own folder, found without importing it: mutmut runs this file from a copy
+# of the course (mutants/) that holds solutions/ and tests/ but not lesson_pkg/
+_PACKAGE = importlib.util.find_spec("lesson_pkg")
+assert _PACKAGE is not None and _PACKAGE.submodule_search_locations
+SHIPPED_STUBS = Path(_PACKAGE.submodule_search_locations[0]) / "exercises"
 _STUBS_HOME = Path(tempfile.mkdtemp(prefix="lesson-stubs-"))
 STUBS = _STUBS_HOME / "exercises"
 shutil.copytree(SHIPPED_STUBS, STUBS, ignore=shutil.ignore_patterns("__pycache__"))

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from benchmarks.report import Row
-from lesson_pkg.grading.core.mistakes import MISTAKES
+from lesson_pkg.grading.exercises import mistakes_for
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "grading"))
@@ -36,7 +36,7 @@ def make_class(folder: Path, students: int = STUDENTS, seed: int = 0) -> None:
         if kind < 4:
             write_submission([], student)
         elif kind < 8:
-            write_submission(chooser.sample(MISTAKES, chooser.randint(1, 3)), student)
+            write_submission(chooser.sample(mistakes_for(), chooser.randint(1, 3)), student)
         elif kind == 8:
             shutil.copytree(ROOT / "lesson_pkg" / "exercises", student)  # untouched stubs
         else:
@@ -57,7 +57,7 @@ def run() -> list[Row]:
             [
                 sys.executable,
                 "-m",
-                "lesson_pkg.grading.front.cli",
+                "lesson_pkg.cli",
                 "grade-class",
                 str(submissions),
                 "--out",

@@ -85,7 +85,7 @@ def kernel_through_lessons() -> tuple[int, int]:
 def idle_server_rss() -> int:
     """Resident bytes of a JupyterLab server (and its children) after serving a lesson."""
     lab = subprocess.Popen(
-        [sys.executable, "-m", "lesson_pkg.grading.front.cli", "lab", "--no-browser",
+        [sys.executable, "-m", "lesson_pkg.cli", "lab", "--no-browser",
          "--ip=127.0.0.1"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         start_new_session=True,

@@ -41,7 +41,7 @@ def _start(folder: Path) -> tuple[subprocess.Popen, str, str]:
     """`lesson room` on a free loopback port: the process, the dashboard and join URLs."""
     log = folder / "room.log"
     server = subprocess.Popen(
-        [sys.executable, "-m", "lesson_pkg.grading.front.cli", "room", "--host", "127.0.0.1",
+        [sys.executable, "-m", "lesson_pkg.cli", "room", "--host", "127.0.0.1",
          "--port", "0", "--db", str(folder / "room.sqlite3")],
         stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip

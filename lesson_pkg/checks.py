@@ -2,7 +2,7 @@
 
 ``check("mse_loss")`` grades one exercise in about a second, and
 ``environment_report()`` says whether the set-up worked. The same cases as the
-autograder (:mod:`lesson_pkg.grading.core.cases`) run on your ``exercises/`` file
+autograder (:mod:`lesson_pkg.grading.exercises`) run on your ``exercises/`` file
 (read afresh at each call, so an edit counts without restarting the kernel) or on a
 function defined in the notebook. The function runs in the notebook's
 own kernel (it is your code, checked for you), and the result is one line per case:
@@ -33,8 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lesson_pkg.grading.core.cases import FILE_OF, REFERENCES, InProcessSubmission, cases_for
-from lesson_pkg.grading.core.engine import ERROR_MESSAGES, grade_case
+from lesson_pkg.grading import exercises as registry
+from lesson_pkg.grading.core.cases import InProcessSubmission
+from lesson_pkg.grading.core.engine import ERROR_MESSAGES, CaseResult, grade_case
 from lesson_pkg.grading.runner.outcome import ErrorKind
 from lesson_pkg.room.client import join_room as join_room
 from lesson_pkg.room.client import report_check
@@ -43,36 +44,66 @@ NOT_WRITTEN = ERROR_MESSAGES[ErrorKind.NOT_IMPLEMENTED]
 
 
 @dataclass(frozen=True)
+class CheckedCase:
+    """One case of a check: its title and points, and what grading it gave."""
+
+    title: str
+    points: int
+    result: CaseResult
+
+    @property
+    def passed(self) -> bool:
+        """Whether the case passed."""
+        return self.result.passed
+
+    @property
+    def not_written(self) -> bool:
+        """Whether the function is still the stub (it raises NotImplementedError)."""
+        return self.result.error_kind is ErrorKind.NOT_IMPLEMENTED
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """Points earned on each case of one function, printable as a short summary."""
 
     function: str
-    lines: list[tuple[bool, str, int, str]]
-    mistake: str = ""  # the id of the classic mistake the first failing case matches
+    cases: list[CheckedCase]
+
+    @property
+    def mistake(self) -> str:
+        """The id of the classic mistake the first failing case matches, or ""."""
+        named = [case.result.mistake for case in self.cases if case.result.mistake]
+        return named[0].id if named else ""
 
     @property
     def score(self) -> int:
         """Points earned."""
-        return sum(points for passed, _, points, _ in self.lines if passed)
+        return sum(case.points for case in self.cases if case.passed)
 
     @property
     def max_score(self) -> int:
         """Points possible."""
-        return sum(points for _, _, points, _ in self.lines)
+        return sum(case.points for case in self.cases)
 
     @property
     def passed(self) -> bool:
         """Whether every case passed."""
         return self.score == self.max_score
 
+    @property
+    def not_written(self) -> bool:
+        """Whether every case met the stub: the function is not written yet."""
+        return all(case.not_written for case in self.cases)
+
     def __str__(self) -> str:
-        if all(message == NOT_WRITTEN for _, _, _, message in self.lines):
+        if self.not_written:
             return f"{self.function}: 0/{self.max_score} points, {NOT_WRITTEN}"
         verdict = "all checks pass" if self.passed else "some checks fail"
         rows = [f"{self.function}: {self.score}/{self.max_score} points, {verdict}"]
-        for passed, title, points, message in self.lines:
-            mark = "PASS" if passed else "FAIL"
-            rows.append(f"  {mark}  {title} ({points} pt)" + ("" if passed else f": {message}"))
+        for case in self.cases:
+            mark = "PASS" if case.passed else "FAIL"
+            why = "" if case.passed else f": {case.result.message}"
+            rows.append(f"  {mark}  {case.title} ({case.points} pt){why}")
         return "\n".join(rows)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
@@ -100,8 +131,9 @@ def find_exercises(start: Path | None = None) -> Path:
 
 def load_exercise(name: str, exercises: Path | None = None) -> Callable:
     """Your ``name`` function from its ``exercises/`` file, read afresh from disk."""
-    path = (exercises or find_exercises()) / f"{FILE_OF[name]}.py"
-    spec = importlib.util.spec_from_file_location(f"your_{FILE_OF[name]}", path)
+    file = registry.file_of(name)
+    path = (exercises or find_exercises()) / f"{file}.py"
+    spec = importlib.util.spec_from_file_location(f"your_{file}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -132,13 +164,13 @@ def check(function: Callable | str, name: str | None = None) -> CheckResult:
             f"{type(function).__name__}"
         )
     submission = InProcessSubmission({exercise: function})
-    lines, mistakes = [], []
-    for case in cases_for(function=exercise):
-        result = grade_case(case, submission)
-        lines.append((result.passed, case.title, case.points, result.message))
-        mistakes += [result.mistake.id] if result.mistake else []
-    outcome = CheckResult(exercise, lines, mistakes[0] if mistakes else "")
-    report_check(FILE_OF[exercise], exercise, outcome.score, outcome.max_score, outcome.mistake)
+    cases = [
+        CheckedCase(case.title, case.points, grade_case(case, submission))
+        for case in registry.cases_for(function=exercise)
+    ]
+    outcome = CheckResult(exercise, cases)
+    file = registry.file_of(exercise)
+    report_check(file, exercise, outcome.score, outcome.max_score, outcome.mistake)
     return outcome
 
 
@@ -156,18 +188,18 @@ def yours_or_reference(name: str, exercises: Path | None = None) -> Callable:
         # using your accuracy from exercises/ex03_accuracy.py: it passes all 4 checks
     """
     _check_exercise(name)
-    reference = REFERENCES[name]
+    reference = registry.reference(name)
     try:
         yours = load_exercise(name, exercises)
         result = check(yours, name)
     except (FileNotFoundError, AttributeError, SyntaxError, ImportError) as error:
         print(f"using the course's {name}: yours could not be loaded ({error})")
         return reference
-    file = f"exercises/{FILE_OF[name]}.py"
+    file = f"exercises/{registry.file_of(name)}.py"
     if result.passed:
-        print(f"using your {name} from {file}: it passes all {len(result.lines)} checks")
+        print(f"using your {name} from {file}: it passes all {len(result.cases)} checks")
         return yours
-    if all(message == NOT_WRITTEN for _, _, _, message in result.lines):
+    if result.not_written:
         why = "yours is not written yet"
     else:
         why = f"yours scores {result.score}/{result.max_score}; check({name!r}) says why"
@@ -176,8 +208,7 @@ def yours_or_reference(name: str, exercises: Path | None = None) -> Callable:
 
 
 def _check_exercise(exercise: str) -> None:
-    if exercise not in FILE_OF:
-        raise ValueError(f"{exercise!r} is not an exercise; the exercises are {sorted(FILE_OF)}")
+    registry.graded(exercise)  # ValueError naming the exercises when it is none
 
 
 def _pins(extras: tuple[str, ...]) -> list[tuple[str, str]]:

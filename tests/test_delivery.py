@@ -9,8 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from lesson_pkg.grading.core.cases import CASES
+from lesson_pkg.grading.exercises import cases_for
 from lesson_pkg.maintenance import releases
+
+CASES = cases_for()
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +43,7 @@ def test_the_workflow_grading_command_puts_points_in_the_run_summary(tmp_path):
     grade = _step("Grade")["run"]
     command = grade.replace(
         'sudo --preserve-env=GITHUB_STEP_SUMMARY "$(command -v lesson)"',
-        f"{sys.executable} -m lesson_pkg.grading.front.cli",
+        f"{sys.executable} -m lesson_pkg.cli",
     )
     summary = tmp_path / "summary.md"
     environment = {
@@ -65,7 +67,7 @@ def test_the_grader_archive_holds_the_package_and_no_answers(tmp_path):
     archive = releases.build_grader_archive(ROOT, tmp_path / "grader.tar.gz")
     with tarfile.open(archive) as opened:
         names = opened.getnames()
-    assert "pyproject.toml" in names and "lesson_pkg/grading/core/cases.py" in names
+    assert "pyproject.toml" in names and "lesson_pkg/grading/exercises/ex01_losses.py" in names
     assert not [name for name in names if name.startswith(("solutions", "tests", "hidden"))]
 
 
@@ -81,8 +83,8 @@ def test_binder_builds_from_environment_yml_and_post_build_installs_the_package(
 
 
 def test_the_instructor_guide_lists_every_mistake_the_grader_knows():
-    from lesson_pkg.grading.core.mistakes import MISTAKES
+    from lesson_pkg.grading.exercises import mistakes_for
 
     guide = (ROOT / "docs" / "instructor-guide.md").read_text()
-    for mistake in MISTAKES:
+    for mistake in mistakes_for():
         assert mistake.hint.replace("|", "\\|") in guide, mistake.id

@@ -291,7 +291,7 @@ def test_lesson_stubs_writes_the_packaged_stubs_too(tmp_path):
     (tmp_path / "lesson_pkg" / "exercises").mkdir(parents=True)
     (tmp_path / "lesson_pkg" / "exercises" / "ex09_gone.py").write_text("old\n")
     done = subprocess.run(
-        [sys.executable, "-m", "lesson_pkg.grading.front.cli", "stubs", "--course", str(tmp_path)],
+        [sys.executable, "-m", "lesson_pkg.cli", "stubs", "--course", str(tmp_path)],
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

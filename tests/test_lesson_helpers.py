@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from lesson_pkg import losses, metrics, plots, training
 from lesson_pkg.checks import yours_or_reference
-from lesson_pkg.grading.core.cases import REFERENCES
+from lesson_pkg.grading.exercises import reference
 
 
 @pytest.fixture(autouse=True)
@@ -140,13 +140,13 @@ def test_yours_or_reference_uses_a_passing_function_and_says_so(tmp_path, capsys
     chosen = yours_or_reference("best_epoch", exercises)
     printed = capsys.readouterr().out
     assert "using your best_epoch from exercises/ex02_epochs.py: it passes all" in printed
-    assert chosen is not REFERENCES["best_epoch"] and chosen([0.5, 0.2, 0.3]) == 2
+    assert chosen is not reference("best_epoch") and chosen([0.5, 0.2, 0.3]) == 2
 
 
 def test_yours_or_reference_falls_back_on_a_stub_or_a_wrong_function(tmp_path, capsys, request):
     root = request.config.rootpath
     exercises = _course_with(tmp_path, root / "exercises")
-    assert yours_or_reference("accuracy", exercises) is REFERENCES["accuracy"]
+    assert yours_or_reference("accuracy", exercises) is reference("accuracy")
     assert "yours is not written yet" in capsys.readouterr().out
     wrong = exercises / "ex03_accuracy.py"
     wrong.write_text(
@@ -154,7 +154,7 @@ def test_yours_or_reference_falls_back_on_a_stub_or_a_wrong_function(tmp_path, c
         + "\n\ndef accuracy(input, target):\n"
         + "    return 100.0 * float((input == target).float().mean())\n"
     )
-    assert yours_or_reference("accuracy", exercises) is REFERENCES["accuracy"]
+    assert yours_or_reference("accuracy", exercises) is reference("accuracy")
     printed = capsys.readouterr().out
     assert "using the course's accuracy (yours scores" in printed and "check('accuracy')" in printed
     with pytest.raises(ValueError, match="not an exercise"):

@@ -28,9 +28,14 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from lesson_pkg import checks
-from lesson_pkg.grading.core import mistakes
-from lesson_pkg.grading.core.cases import EXERCISE_FILES, FILE_OF, cases_for
-from lesson_pkg.grading.front.cli import main as lesson
+from lesson_pkg.cli import main as lesson
+from lesson_pkg.grading.exercises import (
+    cases_for,
+    ex01_losses,
+    graded,
+    graded_functions,
+    mistakes_for,
+)
 from lesson_pkg.room import app as room_app
 from lesson_pkg.room import client, server
 from lesson_pkg.room.catalogue import catalogue
@@ -126,7 +131,7 @@ def test_the_summary_counts_each_learners_latest_result_and_the_commonest_mistak
     room.learner("learner-e", points=0)  # wrong, but no named mistake
     room.learner("learner-f")
     room.learner("learner-f", points=3, mistake="mse_sum_instead_of_mean")  # broke it again
-    hint = next(m.hint for m in mistakes.MISTAKES if m.id == "mse_sum_instead_of_mean")
+    hint = next(m.hint for m in mistakes_for() if m.id == "mse_sum_instead_of_mean")
     assert room.row("mse_loss") == {
         "function": "mse_loss",
         "exercise": "ex01_losses",
@@ -144,7 +149,7 @@ def test_learners_without_a_new_pass_for_n_minutes_are_listed_longest_first(room
     room.learner("progressing", points=0, name="progressing")
     room.now += 6 * 60
     room.learner("progressing", name="progressing")  # a first pass: progress
-    every = [(function, exercise) for exercise, fs in EXERCISE_FILES.items() for function in fs]
+    every = [(function.name, function.file) for function in graded_functions()]
     for function, exercise in every:  # a learner who has passed everything is not stuck
         points = sum(case.points for case in cases_for(function=function))
         room.learner("finished", function=function, exercise=exercise, points=points,
@@ -171,10 +176,10 @@ def test_the_timeline_has_one_point_per_first_pass(room):
 
 def test_the_catalogue_is_the_graders_own_list_of_functions_and_mistakes():
     known = catalogue()
-    assert list(known) == list(FILE_OF)
+    assert list(known) == [function.name for function in graded_functions()]
     for function, entry in known.items():
-        assert entry.exercise == FILE_OF[function]
-        assert entry.hints == {m.id: m.hint for m in mistakes.mistakes_for(function)}
+        assert entry.exercise == graded(function).file
+        assert entry.hints == {m.id: m.hint for m in mistakes_for(function)}
 
 
 # --- the app: every bad input is refused and stores nothing ------------------------------
@@ -505,7 +510,7 @@ def no_room(monkeypatch):
 def test_check_posts_its_outcome_and_nothing_else(recorder):
     url, received = recorder
     room = checks.join_room(url, name="seat 14")
-    result = checks.check(mistakes.mse_sum_instead_of_mean, name="mse_loss")
+    result = checks.check(ex01_losses.mse_sum_instead_of_mean, name="mse_loss")
     assert room.flush(5)
     assert result.mistake == "mse_sum_instead_of_mean" and 0 < result.score < result.max_score
     [(path, posted)] = received
@@ -528,8 +533,8 @@ def test_lesson_room_in_the_environment_joins_at_the_first_check(recorder, monke
     url, received = recorder
     monkeypatch.setenv(client.ROOM_VARIABLE, url)
     monkeypatch.setenv(client.NAME_VARIABLE, "seat 3")
-    checks.check(mistakes.mse_not_squared, name="mse_loss")
-    checks.check(mistakes.mse_not_squared, name="mse_loss")
+    checks.check(ex01_losses.mse_not_squared, name="mse_loss")
+    checks.check(ex01_losses.mse_not_squared, name="mse_loss")
     assert client.current_room().flush(5)
     assert [posted["name"] for _, posted in received] == ["seat 3", "seat 3"]
     assert len({posted["kernel"] for _, posted in received}) == 1  # one id per kernel
@@ -537,8 +542,8 @@ def test_lesson_room_in_the_environment_joins_at_the_first_check(recorder, monke
 
 def test_a_bad_lesson_room_is_reported_once_and_checks_go_on(monkeypatch, capsys):
     monkeypatch.setenv(client.ROOM_VARIABLE, "ftp://example/room")
-    first = checks.check(mistakes.mse_not_squared, name="mse_loss")
-    second = checks.check(mistakes.mse_not_squared, name="mse_loss")
+    first = checks.check(ex01_losses.mse_not_squared, name="mse_loss")
+    second = checks.check(ex01_losses.mse_not_squared, name="mse_loss")
     assert first.score == second.score < first.max_score
     assert capsys.readouterr().err.count("LESSON_ROOM is ignored") == 1
 
@@ -558,8 +563,8 @@ def test_join_room_refuses_a_bad_address_or_name():
 
 def test_a_dead_room_changes_nothing_in_check_and_is_reported_once(dead, capsys):
     room = checks.join_room(dead, name="seat 5")
-    alone = checks.check(mistakes.mse_sum_instead_of_mean, name="mse_loss")
-    again = checks.check(mistakes.mse_sum_instead_of_mean, name="mse_loss")
+    alone = checks.check(ex01_losses.mse_sum_instead_of_mean, name="mse_loss")
+    again = checks.check(ex01_losses.mse_sum_instead_of_mean, name="mse_loss")
     assert room.flush(client.POST_TIMEOUT + 3)
     assert (room.sent, room.failed) == (0, 2)
     assert str(alone) == str(again) and alone.mistake == "mse_sum_instead_of_mean"
@@ -569,7 +574,7 @@ def test_a_dead_room_changes_nothing_in_check_and_is_reported_once(dead, capsys)
 def test_a_hanging_room_never_holds_check_up(hanging):
     room = checks.join_room(hanging, name="seat 6")
     started = time.monotonic()
-    checks.check(mistakes.mse_sum_instead_of_mean, name="mse_loss")
+    checks.check(ex01_losses.mse_sum_instead_of_mean, name="mse_loss")
     queued = time.monotonic()
     room.submit("ex01_losses", "mse_loss", 0, MSE_POINTS, "")
     submitted = time.monotonic()
@@ -594,9 +599,9 @@ def test_a_finishing_process_waits_for_a_hanging_room_at_most_the_exit_bound(han
         "import atexit, time\n"
         "atexit.register(lambda: print(f'exit wait {time.monotonic() - end:.2f}'))\n"
         "from lesson_pkg.checks import check\n"
-        "from lesson_pkg.grading.core import mistakes\n"
+        "from lesson_pkg.grading.exercises import ex01_losses\n"
         "from lesson_pkg.room.client import current_room\n"
-        "check(mistakes.mse_sum_instead_of_mean, name='mse_loss')\n"
+        "check(ex01_losses.mse_sum_instead_of_mean, name='mse_loss')\n"
         "for _ in range(4):  # five posts: 10 s of timeouts, were the wait not bounded\n"
         "    current_room().submit('ex01_losses', 'mse_loss', 0, 7, '')\n"
         "end = time.monotonic()\n"

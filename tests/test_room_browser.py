@@ -33,9 +33,9 @@ HOSTILE_NAME = '<img src=x onerror="document.title=1">'
 LEARNER = (
     "import sys\n"
     "from lesson_pkg.checks import check\n"
-    "from lesson_pkg.grading.core import mistakes\n"
+    "from lesson_pkg.grading.exercises import ex01_losses\n"
     "from lesson_pkg.losses import mse_loss\n"
-    "function = mse_loss if int(sys.argv[1]) % 2 else mistakes.mse_sum_instead_of_mean\n"
+    "function = mse_loss if int(sys.argv[1]) % 2 else ex01_losses.mse_sum_instead_of_mean\n"
     "check(function, name='mse_loss')\n"
 )
 
@@ -48,7 +48,7 @@ def start_room(folder: Path, *options: str) -> tuple[subprocess.Popen, str, str]
     """`lesson room` on a free loopback port: the process, the dashboard and join URLs."""
     log = folder / "room.log"
     server = subprocess.Popen(
-        [sys.executable, "-m", "lesson_pkg.grading.front.cli", "room", "--port", "0",
+        [sys.executable, "-m", "lesson_pkg.cli", "room", "--port", "0",
          "--db", str(folder / "room.sqlite3"), *options],
         stdout=log.open("w"), stderr=subprocess.STDOUT, env=_environment(),
     )  # fmt: skip

@@ -1,8 +1,8 @@
 """What a room accepts: the exercise functions and their named mistakes, from the grader.
 
-The lists are the grader's own (:data:`lesson_pkg.grading.core.cases.EXERCISE_FILES` and
-:data:`lesson_pkg.grading.core.mistakes.MISTAKES`), so a new exercise or mistake reaches
-the room without being written down twice.
+The lists are the grader's own (:mod:`lesson_pkg.grading.exercises`: each graded
+function and its mistakes), so a new exercise or mistake reaches the room without being
+written down twice.
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ def catalogue() -> dict[str, Known]:
     >>> "mse_sum_instead_of_mean" in catalogue()["mse_loss"].hints
     True
     """
-    from lesson_pkg.grading.core.cases import FILE_OF
-    from lesson_pkg.grading.core.mistakes import mistakes_for
+    from lesson_pkg.grading.exercises import graded_functions
 
     return {
-        function: Known(
-            function, exercise, {mistake.id: mistake.hint for mistake in mistakes_for(function)}
+        function.name: Known(
+            function.name,
+            function.file,
+            {mistake.id: mistake.hint for mistake in function.mistakes},
         )
-        for function, exercise in FILE_OF.items()
+        for function in graded_functions()
     }

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lesson_pkg.grading.core.cases import FILE_OF
 from lesson_pkg.grading.core.mistakes import Mistake
+from lesson_pkg.grading.exercises import file_of
 from lesson_pkg.grading.runner import isolation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +49,12 @@ def _replace_function(source: str, name: str, replacement: str) -> str:
     return "".join(lines[: node.lineno - 1]) + replacement + "".join(lines[node.end_lineno :])
 
 
+def _without_decorators(source: str) -> str:
+    """A function's source from its ``def`` line: a mistake's ``@X.mistake(hint)`` goes."""
+    definition = ast.parse(source).body[0]
+    return "".join(source.splitlines(keepends=True)[definition.lineno - 1 :])
+
+
 def write_submission(chosen: list[Mistake], folder: Path, replacements: dict | None = None) -> Path:
     """The solutions, with each chosen mistake in place of its function.
 
@@ -56,11 +62,11 @@ def write_submission(chosen: list[Mistake], folder: Path, replacements: dict | N
     """
     files: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for mistake in chosen:
-        wrong = textwrap.dedent(inspect.getsource(mistake.implementation))
+        wrong = _without_decorators(textwrap.dedent(inspect.getsource(mistake.implementation)))
         wrong = wrong.replace(f"def {mistake.id}(", f"def {mistake.function}(", 1)
-        files[FILE_OF[mistake.function]].append((mistake.function, wrong))
+        files[file_of(mistake.function)].append((mistake.function, wrong))
     for function, source in (replacements or {}).items():
-        files[FILE_OF[function]].append((function, textwrap.dedent(source)))
+        files[file_of(function)].append((function, textwrap.dedent(source)))
     folder.mkdir(parents=True, exist_ok=True)
     for path in sorted((ROOT / "solutions").glob("ex*.py")):
         source = "import math\nimport torch\n" + path.read_text()

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from submissions import MODES, ROOT, grade, scores_by_function, write_submission
 
-from lesson_pkg.grading.core.cases import CASES
+from lesson_pkg.grading.exercises import cases_for
 
 LOSSES = ("mse_loss", "mae_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
 
@@ -129,7 +129,7 @@ def test_a_student_whose_zip_links_to_a_classmates_earns_nothing(tmp_path):
     )
     assert completed is not None and completed.returncode == 0, completed
     rows = {row["student"]: row for row in csv.DictReader((out / "gradebook.csv").open())}
-    total = sum(case.points for case in CASES)
+    total = sum(case.points for case in cases_for())
     assert rows["alice"]["total"] == f"{total:g}", rows["alice"]  # the run itself worked
     assert "bob" not in rows or rows["bob"]["total"] == "0", rows["bob"]
 
@@ -257,7 +257,7 @@ def test_a_student_name_is_never_a_formula_in_the_similarity_csv(tmp_path):
         [
             sys.executable,
             "-c",
-            "from lesson_pkg.grading.front.cli import main; main()",
+            "from lesson_pkg.cli import main; main()",
             "similarity",
             str(submissions),
             "--out",
@@ -296,7 +296,7 @@ def test_a_student_named_gradebook_csv_does_not_stop_the_class_report(tmp_path):
 
 
 def test_honest_code_is_not_mistaken_for_reaching_into_the_grader():
-    from lesson_pkg.grading.runner.session import reaches_into_grader
+    from lesson_pkg.grading.runner.worker_client import reaches_into_grader
 
     honest = "def train_one_epoch(model, loader, loss_fn, optimizer):\n"
     honest += "    layers = list(model.modules())\n    return 0.0\n"

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from submissions import ROOT, write_submission
 
-from lesson_pkg.grading.core import mistakes
-from lesson_pkg.grading.core.cases import CASES
+from lesson_pkg.grading.exercises import cases_for, mistakes_for
 
 STUBS = Path(os.environ["LESSON_PKG_EXERCISES"])  # generated stubs, never a learner's (conftest.py)
 
+CASES = cases_for()
 TOTAL = sum(case.points for case in CASES)
-PERCENT_MISTAKE = next(m for m in mistakes.MISTAKES if m.id == "accuracy_in_percent")
+PERCENT_MISTAKE = next(m for m in mistakes_for() if m.id == "accuracy_in_percent")
 POINTS = {
     function: sum(case.points for case in CASES if case.function == function)
     for function in {case.function for case in CASES}

@@ -11,9 +11,11 @@ import jsonschema
 import pytest
 from submissions import ROOT
 
-from lesson_pkg.grading.core.cases import CASES
 from lesson_pkg.grading.core.results import Report, TestResult
+from lesson_pkg.grading.exercises import cases_for
 from lesson_pkg.grading.front.classroom50 import RESULT_SCHEMA, to_classroom50
+
+CASES = cases_for()
 
 TOTAL = sum(case.points for case in CASES)
 COMMITTED = "2026-10-01T21:30:00+02:00"

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from submissions import ROOT, write_submission
 
-from lesson_pkg.grading.core.cases import CASES
 from lesson_pkg.grading.core.results import Report, TestResult
+from lesson_pkg.grading.exercises import cases_for
 from lesson_pkg.grading.front import gradebooks, lateness
 from lesson_pkg.grading.front.class_grading import StudentResult, write_gradebook
+
+CASES = cases_for()
 
 TOTAL = sum(case.points for case in CASES)
 DEADLINE = datetime(2026, 10, 1, 23, 59, tzinfo=UTC)

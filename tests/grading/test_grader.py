@@ -18,11 +18,15 @@ import torch
 from submissions import FIXTURES, ROOT, grade, scores_by_function, write_submission
 
 from lesson_pkg.checks import check
-from lesson_pkg.grading.core import mistakes
-from lesson_pkg.grading.core.cases import CASES, FILE_OF, RANKS, REDUCTIONS, grid_of
+from lesson_pkg.grading.core.inputs import RANKS, REDUCTIONS, grid_of
+from lesson_pkg.grading.core.mistakes import Mistake
+from lesson_pkg.grading.exercises import cases_for, ex01_losses, file_of, mistakes_for
+from lesson_pkg.grading.exercises import ex03_accuracy as accuracy_grader
 from lesson_pkg.grading.runner import protocol
 from lesson_pkg.maintenance.exercise_stubs import make_stub, write_stubs
 
+CASES = cases_for()
+FUNCTIONS = [case.function for case in CASES]
 TOTAL_POINTS = sum(case.points for case in CASES)
 
 
@@ -42,7 +46,7 @@ def assert_valid_gradescope_json(results: dict) -> None:
         assert test["number"] == str(number)
         assert test["status"] in ("passed", "failed")
         assert (test["status"] == "passed") == (test["score"] == test["max_score"])
-        assert test["name"].split(":")[0] in FILE_OF
+        assert test["name"].split(":")[0] in FUNCTIONS
 
 
 def test_solutions_earn_full_marks_and_the_report_is_gradescope_json(tmp_path):
@@ -63,7 +67,7 @@ def test_untouched_stubs_earn_nothing_and_say_so(tmp_path, exercise_stubs):
     # the table says it in one line that names every function
     assert table.count("not written yet") == 1
     last_line = table.split("not written yet")[1]
-    assert all(function in last_line for function in FILE_OF)
+    assert all(function in last_line for function in FUNCTIONS)
 
 
 def test_correct_solutions_written_differently_keep_full_marks(tmp_path):
@@ -73,10 +77,10 @@ def test_correct_solutions_written_differently_keep_full_marks(tmp_path):
     assert results["score"] == TOTAL_POINTS
 
 
-def _rounds() -> list[list[mistakes.Mistake]]:
+def _rounds() -> list[list[Mistake]]:
     """Mistakes grouped so that each round holds at most one per function."""
     per_function = defaultdict(list)
-    for mistake in mistakes.MISTAKES:
+    for mistake in mistakes_for():
         per_function[mistake.function].append(mistake)
     count = max(len(found) for found in per_function.values())
     return [
@@ -138,7 +142,7 @@ def test_files_that_fail_to_import_earn_nothing_and_the_rest_is_graded(tmp_path)
     results, _ = grade(submission, tmp_path)
     scores = scores_by_function(results)
     for function, (earned, possible) in scores.items():
-        expected = possible if FILE_OF[function] == "ex02_epochs" else 0
+        expected = possible if file_of(function) == "ex02_epochs" else 0
         assert earned == expected, function
     outputs = {test["name"].split(":")[0]: test["output"] for test in results["tests"]}
     assert "SyntaxError in ex01_losses.py line 6" in outputs["mse_loss"]
@@ -271,7 +275,7 @@ def test_regenerating_the_stubs_never_overwrites_a_learners_work(tmp_path, exerc
         write_stubs(tmp_path)
     assert "# my own work" in mine.read_text()
     completed = subprocess.run(
-        [sys.executable, "-m", "lesson_pkg.grading.front.cli", "stubs", "--course", str(tmp_path)],
+        [sys.executable, "-m", "lesson_pkg.cli", "stubs", "--course", str(tmp_path)],
         capture_output=True,
         text=True,
     )
@@ -288,7 +292,7 @@ def test_in_notebook_check_passes_a_solution_and_names_a_mistake(tmp_path, monke
     finally:
         sys.path.remove(str(ROOT / "solutions"))
     assert check(ex03_accuracy.accuracy).passed
-    result = check(mistakes.accuracy_in_percent, name="accuracy")
+    result = check(accuracy_grader.accuracy_in_percent, name="accuracy")
     assert result.score == 0 and "not a percent" in str(result)
     with pytest.raises(ValueError, match="not an exercise"):
         check(print)
@@ -326,11 +330,13 @@ def test_check_by_name_reads_the_learners_file_afresh(tmp_path, monkeypatch, exe
 
 
 def test_a_wrong_shape_is_explained_not_a_raw_torch_error():
-    result = check(mistakes.mse_sum_instead_of_mean, name="mse_loss")
-    gradients = next(line for line in result.lines if line[1] == "gradients")
-    assert not gradients[0]
-    assert "Mismatch in shape" not in gradients[3] and "Hint:" in gradients[3]
-    result = check(mistakes.mse_ignores_reduction, name="mse_loss")
+    result = check(ex01_losses.mse_sum_instead_of_mean, name="mse_loss")
+    gradients = next(case for case in result.cases if case.title == "gradients")
+    assert not gradients.passed
+    message = gradients.result.message
+    assert "Mismatch in shape" not in message and "Hint:" in message
+    assert gradients.result.mistake.id == "mse_sum_instead_of_mean"
+    result = check(ex01_losses.mse_ignores_reduction, name="mse_loss")
     assert "the reduction is ignored" in str(result)
 
 
@@ -342,15 +348,15 @@ def mse_that_changes_its_input(input, target, reduction="mean"):
 
 
 def test_a_property_check_says_the_result_comes_first_and_then_names_the_property():
-    wrong_value = check(mistakes.mse_sum_instead_of_mean, name="mse_loss")
-    messages = {line[1]: line[3] for line in wrong_value.lines}
+    wrong_value = check(ex01_losses.mse_sum_instead_of_mean, name="mse_loss")
+    messages = {case.title: case.result.message for case in wrong_value.cases}
     assert (
         "the inputs are checked only once the result is right, and the result is"
         in (messages["inputs are not changed"])
     )
     assert "the gradient is checked only once the result is right" in messages["gradients"]
     changes_input = check(mse_that_changes_its_input, name="mse_loss")
-    failed = {line[1]: line[3] for line in changes_input.lines if not line[0]}
+    failed = {case.title: case.result.message for case in changes_input.cases if not case.passed}
     assert list(failed) == ["inputs are not changed"]
     assert "must not be changed in place" in failed["inputs are not changed"]
 
@@ -389,7 +395,7 @@ def test_the_readmes_check_example_is_what_check_prints():
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- check-example:")[1].split("```text\n")[1].split("```")[0]
     printed = block.split('>>> check("mse_loss")\n')[1].rstrip("\n")
-    assert printed == str(check(mistakes.mse_sum_instead_of_mean, name="mse_loss"))
+    assert printed == str(check(ex01_losses.mse_sum_instead_of_mean, name="mse_loss"))
 
 
 def test_every_entry_point_is_a_verb_of_the_installed_lesson_command(tmp_path):

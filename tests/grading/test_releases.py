@@ -15,10 +15,12 @@ import pytest
 from submissions import ROOT, scores_by_function, write_submission
 from test_container_attacks import HONEST_IMPORTS
 
-from lesson_pkg.grading.core.cases import CASES
+from lesson_pkg.grading.exercises import cases_for
 from lesson_pkg.grading.runner import isolation
 from lesson_pkg.maintenance import releases
 from lesson_pkg.maintenance.exercise_stubs import BEGIN, SOLUTION_BLOCK
+
+CASES = cases_for()
 
 TOTAL = sum(case.points for case in CASES)
 
@@ -155,7 +157,7 @@ def test_the_zip_holds_the_package_and_hidden_tests_but_no_solutions(gradescope)
     _, names, has_hidden = gradescope
     assert {"setup.sh", "run_autograder", "pyproject.toml"} <= set(names)
     assert ("hidden/test_hidden.py" in names) == has_hidden
-    assert "lesson_pkg/grading/core/cases.py" in names
+    assert "lesson_pkg/grading/exercises/ex01_losses.py" in names
     assert "lesson_pkg/maintenance/templates/gradescope/setup.sh" in names
     assert not [name for name in names if name.startswith(("solutions/", "tests/", "exercises/"))]
 
@@ -191,7 +193,7 @@ def test_setup_installs_only_what_grading_needs_and_locks_the_sources(gradescope
         package / "grading" / "core" / "cases.py",
     ]
     assert isolation.reachable_by(*uid, private) == []
-    assert isolation.reachable_by(*uid, [package / "grading" / "runner" / "worker.py"])
+    assert isolation.reachable_by(*uid, [package / "grading" / "runner" / "worker_server.py"])
 
 
 # The worker's isolation on Gradescope: namespaces where the container allows them, the
@@ -296,7 +298,7 @@ def test_the_student_release_comes_from_git_not_from_a_dirty_tree(tmp_path):
         [
             sys.executable,
             "-m",
-            "lesson_pkg.grading.front.cli",
+            "lesson_pkg.cli",
             "student-release",
             "--course",
             str(course),

@@ -77,7 +77,7 @@ def test_without_the_stubs_there_is_no_report(tmp_path):
 
 
 def test_the_similarity_verb_writes_the_report_or_says_what_is_missing(tmp_path, capsys):
-    from lesson_pkg.grading.front.cli import main
+    from lesson_pkg.cli import main
 
     folder = tmp_path / "class"
     write_class(folder)

@@ -13,12 +13,13 @@ import importlib
 
 import pytest
 
-from lesson_pkg.grading.core.cases import CASES, FILE_OF, Case, InProcessSubmission
+from lesson_pkg.grading.core.cases import Case, InProcessSubmission
 from lesson_pkg.grading.core.engine import grade_case
+from lesson_pkg.grading.exercises import cases_for, file_of
 
 
 def _solution(function: str):
-    module = importlib.import_module(f"solutions.{FILE_OF[function]}")
+    module = importlib.import_module(f"solutions.{file_of(function)}")
     return getattr(module, function)
 
 
@@ -27,7 +28,7 @@ def _test_id(case: Case) -> str:
     return case.name.replace("±", "+-").encode("ascii", "replace").decode()
 
 
-@pytest.mark.parametrize("case", CASES, ids=_test_id)
+@pytest.mark.parametrize("case", cases_for(), ids=_test_id)
 def test_solution_passes(case: Case) -> None:
     submission = InProcessSubmission({case.function: _solution(case.function)})
     result = grade_case(case, submission)

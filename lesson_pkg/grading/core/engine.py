@@ -17,7 +17,6 @@ from typing import Any
 import torch
 
 from lesson_pkg.grading.core.cases import (
-    Call,
     Case,
     Check,
     InProcessSubmission,
@@ -25,7 +24,8 @@ from lesson_pkg.grading.core.cases import (
     expected_results,
     run_case,
 )
-from lesson_pkg.grading.core.mistakes import Mistake, mistakes_for
+from lesson_pkg.grading.core.inputs import Call
+from lesson_pkg.grading.core.mistakes import Mistake
 from lesson_pkg.grading.core.results import with_hint
 from lesson_pkg.grading.runner.outcome import ErrorKind, Outcome
 
@@ -110,7 +110,7 @@ def _compare_outcome(
 
 def _named_mistake(case: Case, call: Call, got: dict[str, Any]) -> Mistake | None:
     """The classic mistake that gives exactly the submission's result, if any."""
-    for mistake in mistakes_for(case.function):
+    for mistake in case.graded.mistakes:
         mistaken = run_case(
             case, call, InProcessSubmission({case.function: mistake.implementation})
         )

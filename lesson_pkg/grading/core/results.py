@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lesson_pkg.grading.runner.outcome import safe_text
+from lesson_pkg.grading.runner.outcome import ErrorKind, safe_text
 
 NO_RESULT = "no result: the test did not finish"
 
@@ -36,7 +36,7 @@ class TestResult:
     problem: str = NO_RESULT
     mistake: str = ""  # the id of the classic mistake the result matches
     hint: str = ""  # what that mistake's hint says
-    error_kind: str = ""  # an ErrorKind value, when the function gave no result
+    error_kind: ErrorKind | None = None  # when the function gave no result
     hidden: bool = False
 
     __test__ = False  # not a pytest test class, whatever its name says
@@ -62,7 +62,12 @@ class TestResult:
         return with_hint(self.problem, self.hint)
 
     def record(
-        self, passed: bool, problem: str = "", mistake: str = "", hint: str = "", kind: str = ""
+        self,
+        passed: bool,
+        problem: str = "",
+        mistake: str = "",
+        hint: str = "",
+        kind: ErrorKind | None = None,
     ) -> None:
         """Set the outcome: full points when ``passed``, else none and why."""
         self.score = self.max_score if passed else 0.0
@@ -136,7 +141,7 @@ class Report:
             return []
         lines, unwritten = ["", "What to fix:"], []
         for test in failures:
-            if test.error_kind == "not_implemented":
+            if test.error_kind is ErrorKind.NOT_IMPLEMENTED:
                 if test.function not in unwritten:
                     unwritten.append(test.function)
                 continue
@@ -176,14 +181,33 @@ class Report:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything, field by field (the gradebook and class summary read this)."""
-        return asdict(self)
+        """Everything, field by field (the gradebook and class summary read this).
+
+        An error kind is written as its value, "" when there is none.
+        """
+        data = asdict(self)
+        for test in data["tests"]:
+            test["error_kind"] = test["error_kind"].value if test["error_kind"] else ""
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
         """The report :meth:`to_dict` wrote."""
-        tests = [TestResult(**test) for test in data["tests"]]
+        tests = [
+            TestResult(**{**test, "error_kind": _error_kind(test.get("error_kind"))})
+            for test in data["tests"]
+        ]
         return cls(tests, data["execution_time"], data["isolation"])
+
+
+def _error_kind(value: Any) -> ErrorKind | None:
+    """The ErrorKind a report file names ("" or absent: none; an unknown one: garbled)."""
+    if not value:
+        return None
+    try:
+        return ErrorKind(value)
+    except ValueError:
+        return ErrorKind.GARBLED
 
 
 def spreadsheet_cell(text: str) -> str:

@@ -28,35 +28,55 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from lesson_pkg.grading.core.cases import EXERCISE_FILES
 from lesson_pkg.grading.core.results import Report, spreadsheet_cell, write_json
+from lesson_pkg.grading.exercises import graded_functions
 from lesson_pkg.grading.front.folder import grade_folder
 from lesson_pkg.grading.runner import isolation
-from lesson_pkg.grading.runner.host import WorkerHost
-from lesson_pkg.grading.runner.outcome import safe_text
-from lesson_pkg.grading.runner.session import CALL_SECONDS
+from lesson_pkg.grading.runner.host_client import WorkerHost
+from lesson_pkg.grading.runner.limits import DEFAULT_LIMITS
+from lesson_pkg.grading.runner.outcome import ErrorKind, safe_text
 
 RESULTS_FILE = "results.json"
 REPORT_FILE = "report.json"
 STUDENTS_FOLDER = "students"
 
 
+class Status(str, Enum):
+    """How far one student's submission could be graded."""
+
+    __str__ = str.__str__  # the value, as enum.StrEnum (Python 3.11) gives
+
+    GRADED = "graded"  # every file imported: every test ran
+    NOT_IMPORTABLE = "not importable"  # a file missing or failing to import: its tests earn 0
+    NOT_GRADED = "not graded"  # the grader itself failed on this submission
+
+
 @dataclass(frozen=True)
 class StudentResult:
-    """One student's report (None if the grader itself failed) and status."""
+    """One student's report (None if the grader itself failed), status, and why."""
 
     student: str
     report: Report | None
-    status: str
+    status: Status
+    detail: str = ""  # why, unless graded: the files' import problems, or the grader's error
+
+    @property
+    def status_text(self) -> str:
+        """The gradebook's status cell: "graded", or why not, in one safe line."""
+        return self.status.value if self.status is Status.GRADED else self.detail
 
 
-def _status(report: Report) -> str:
-    """The status "graded", or why files could not be graded (missing, syntax error...)."""
-    problems = sorted({test.problem for test in report.tests if test.error_kind == "import"})
-    return "; ".join(problems) if problems else "graded"
+def _result(student: str, report: Report) -> StudentResult:
+    """The student's result: graded, or not importable and why (missing, syntax error...)."""
+    kind = ErrorKind.IMPORT
+    problems = sorted({test.problem for test in report.tests if test.error_kind is kind})
+    if problems:
+        return StudentResult(student, report, Status.NOT_IMPORTABLE, "; ".join(problems))
+    return StudentResult(student, report, Status.GRADED)
 
 
 _host: WorkerHost | None = None
@@ -79,12 +99,12 @@ def _grade_student(
     try:
         report = grade_folder(directory, hidden, call_seconds=call_seconds, host=_host)
     except Exception as error:  # the batch must go on, whatever one submission does
-        return StudentResult(directory.name, None, _not_graded(error))
+        return _not_graded(directory.name, error)
     folder = student_folder(out, directory.name)
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / RESULTS_FILE, report.to_gradescope())
     write_json(folder / REPORT_FILE, report.to_dict())
-    return StudentResult(directory.name, report, _status(report))
+    return _result(directory.name, report)
 
 
 def student_folder(out: Path, student: str) -> Path:
@@ -96,8 +116,9 @@ def student_folder(out: Path, student: str) -> Path:
     return out / STUDENTS_FOLDER / student
 
 
-def _not_graded(error: BaseException) -> str:
-    return safe_text(f"not graded: {type(error).__name__}: {error}")
+def _not_graded(student: str, error: BaseException) -> StudentResult:
+    why = safe_text(f"{Status.NOT_GRADED.value}: {type(error).__name__}: {error}")
+    return StudentResult(student, None, Status.NOT_GRADED, why)
 
 
 def _already_graded(directory: Path, out: Path) -> StudentResult | None:
@@ -106,7 +127,7 @@ def _already_graded(directory: Path, out: Path) -> StudentResult | None:
         report = Report.from_dict(json.loads(path.read_text()))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return StudentResult(directory.name, report, _status(report))
+    return _result(directory.name, report)
 
 
 def check_class_is_private(submissions: Path, hidden: Path | None, slots: int) -> None:
@@ -125,7 +146,7 @@ def grade_class(
     hidden: Path | None = None,
     jobs: int | None = None,
     force: bool = False,
-    call_seconds: float = CALL_SECONDS,
+    call_seconds: float = DEFAULT_LIMITS.call_seconds,
     progress: Callable[[int, int, StudentResult], None] | None = None,
 ) -> list[StudentResult]:
     """Grade every student folder in ``submissions``; write the files listed above to ``out``."""
@@ -148,7 +169,7 @@ def grade_class(
             try:
                 result = future.result()
             except Exception as error:  # a grading process died: the others go on
-                result = StudentResult(futures[future].name, None, _not_graded(error))
+                result = _not_graded(futures[future].name, error)
             results[result.student] = result
             (progress or _progress)(finished, len(pending), result)
     ordered = [results[student.name] for student in students]
@@ -172,7 +193,7 @@ def _progress(finished: int, total: int, result: StudentResult) -> None:
 
 def write_gradebook(students: list[StudentResult], path: Path) -> None:
     """student, points per exercise function, total, max, status: one row per student."""
-    functions = [function for functions in EXERCISE_FILES.values() for function in functions]
+    functions = [function.name for function in graded_functions()]
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", *functions, "total", "max", "status"])
@@ -185,7 +206,7 @@ def write_gradebook(students: list[StudentResult], path: Path) -> None:
                     *(f"{points.get(function, 0):g}" for function in functions),
                     f"{report.score:g}",
                     f"{report.max_score:g}",
-                    spreadsheet_cell(student.status),
+                    spreadsheet_cell(student.status_text),
                 ]
             )
 
@@ -193,18 +214,21 @@ def write_gradebook(students: list[StudentResult], path: Path) -> None:
 def write_summary(students: list[StudentResult], path: Path) -> None:
     """For each test: how many failed it, and the most common named mistake."""
     failed: Counter[str] = Counter()
-    mistakes: dict[str, Counter[str]] = {}
+    mistakes: dict[str, Counter[str]] = {}  # test -> mistake id -> students
+    hints: dict[str, str] = {}  # mistake id -> its hint, made a sentence only in the CSV
     for student in students:
         for test in (student.report or Report()).tests:
             mistakes.setdefault(test.name, Counter())
             if not test.passed:
                 failed[test.name] += 1
-                if test.hint:
-                    mistakes[test.name][test.hint] += 1
+                if test.mistake:
+                    mistakes[test.name][test.mistake] += 1
+                    hints[test.mistake] = test.hint
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["test", "failed", "of", "most common mistake", "students with it"])
         for name in sorted(mistakes, key=lambda name: -failed[name]):
             common = mistakes[name].most_common(1)
             mistake, count = common[0] if common else ("", 0)
-            writer.writerow([name, failed[name], len(students), spreadsheet_cell(mistake), count])
+            hint = spreadsheet_cell(hints.get(mistake, ""))
+            writer.writerow([name, failed[name], len(students), hint, count])

@@ -1,24 +1,27 @@
 """Grading one folder of exercise files: the one path every front end takes.
 
 :func:`grade_folder` reads the submission's files (plain files only), runs every case of
-:mod:`~lesson_pkg.grading.core.cases` and, if given, the instructor's hidden tests in a
-worker of a :class:`~lesson_pkg.grading.runner.host.WorkerHost`, and returns a
+:mod:`~lesson_pkg.grading.exercises` and, if given, the instructor's hidden tests in a
+worker of a :class:`~lesson_pkg.grading.runner.host_client.WorkerHost`, and returns a
 :class:`~lesson_pkg.grading.core.results.Report`. Every process the submission started
 is gone before it returns, so a report written afterwards cannot be touched by it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
-from lesson_pkg.grading.core.cases import CASES, EXERCISE_FILES, Case, expected_results
+from lesson_pkg.grading import exercises
+from lesson_pkg.grading.core.cases import Case, expected_results
 from lesson_pkg.grading.core.engine import grade_case
 from lesson_pkg.grading.core.results import Report, TestResult
 from lesson_pkg.grading.front.submission_layout import exercise_folder
-from lesson_pkg.grading.runner.host import HostFailed, WorkerHost
+from lesson_pkg.grading.runner.host_client import HostFailed, WorkerHost
 from lesson_pkg.grading.runner.isolation import Isolation, require_private
-from lesson_pkg.grading.runner.session import CALL_SECONDS, Session, read_sources
+from lesson_pkg.grading.runner.limits import DEFAULT_LIMITS
+from lesson_pkg.grading.runner.worker_client import Session, read_sources
 
 
 class NoTestsFound(ValueError):
@@ -29,7 +32,7 @@ def grade_folder(
     target: str | Path,
     hidden: str | Path | None = None,
     isolation: str = "auto",
-    call_seconds: float = CALL_SECONDS,
+    call_seconds: float = DEFAULT_LIMITS.call_seconds,
     host: WorkerHost | None = None,
 ) -> Report:
     """Grade the exercise files in ``target`` (and ``hidden`` tests, if any).
@@ -41,17 +44,19 @@ def grade_folder(
     """
     started = time.perf_counter()
     with exercise_folder(target) as folder:  # top level, one folder down, or a zip
-        sources = read_sources(folder, list(EXERCISE_FILES))
+        sources = read_sources(folder, exercises.exercise_files())
     own_host = host is None
     host = host or WorkerHost(isolation)
-    session = Session(host, sources, call_seconds)
+    limits = dataclasses.replace(DEFAULT_LIMITS, call_seconds=call_seconds)
+    session = Session(host, sources, limits, exercises.every_forbidden())
     report = Report(isolation=host.description)
     try:
         if hidden is not None and host.isolation is Isolation.USER:
             require_private([Path(hidden)], host.uid, host.gid)
-        for case in CASES:  # the reference's results, while the sandbox starts
+        cases = exercises.cases_for()
+        for case in cases:  # the reference's results, while the sandbox starts
             expected_results(case)
-        report.tests = [_grade(case, session) for case in CASES]
+        report.tests = [_grade(case, session) for case in cases]
         if hidden is not None:
             from lesson_pkg.grading.front.plugin import run_hidden_tests
 
@@ -89,6 +94,6 @@ def _grade(case: Case, session: Session) -> TestResult:
         result.problem,
         mistake.id if mistake else "",
         mistake.hint if mistake else "",
-        result.error_kind.value if result.error_kind else "",
+        result.error_kind,
     )
     return test

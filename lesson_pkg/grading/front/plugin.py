@@ -30,10 +30,10 @@ from unittest import mock
 
 import pytest
 
-from lesson_pkg.grading.core.cases import FILE_OF
+from lesson_pkg.grading import exercises
 from lesson_pkg.grading.core.results import TestResult
-from lesson_pkg.grading.runner.outcome import Outcome
-from lesson_pkg.grading.runner.session import Session
+from lesson_pkg.grading.runner.outcome import CallRequest, Outcome
+from lesson_pkg.grading.runner.worker_client import Session
 
 
 class SubmissionFailed(AssertionError):
@@ -48,11 +48,9 @@ class HiddenTestSubmission:
 
     def run(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """``function(*args, **kwargs)`` in the sandbox; its result, or SubmissionFailed."""
-        if function not in FILE_OF:
-            raise ValueError(
-                f"{function!r} is not an exercise; the exercises are {sorted(FILE_OF)}"
-            )
-        outcome = self._session.call(FILE_OF[function], function, list(args), kwargs, [], None)
+        graded = exercises.graded(function)  # ValueError for a name that is not graded
+        request = CallRequest(graded.file, function, list(args), kwargs, [], None, graded.forbidden)
+        outcome = self._session.call(request)
         if not outcome.ok:
             raise SubmissionFailed(outcome.error)
         return outcome.result["value"]
@@ -67,7 +65,9 @@ class HiddenTestSubmission:
         cotangent: Any,
     ) -> Outcome:
         """The long form: every option of the worker, and the whole Outcome."""
-        return self._session.call(file, function, args, kwargs, grad_args, cotangent)
+        forbidden = exercises.graded(function).forbidden if exercises.is_graded(function) else ()
+        request = CallRequest(file, function, args, kwargs, grad_args, cotangent, forbidden)
+        return self._session.call(request)
 
     def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome:
         """Run training ``function`` of ``file`` on the seeded scenario ``spec``."""

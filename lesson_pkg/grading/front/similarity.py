@@ -34,10 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lesson_pkg.grading.core.cases import EXERCISE_FILES
 from lesson_pkg.grading.core.results import spreadsheet_cell
+from lesson_pkg.grading.exercises import exercise_files
 from lesson_pkg.grading.front.submission_layout import LayoutError, exercise_folder
-from lesson_pkg.grading.runner.session import MAX_SOURCE_BYTES
+from lesson_pkg.grading.runner.worker_client import MAX_SOURCE_BYTES
 
 NOISE_TOKENS = 25  # k: the shortest match that counts (copydetect's default noise_t)
 WINDOW = 1  # winnowing window: every k-gram kept (guarantee threshold = noise threshold)
@@ -95,7 +95,7 @@ def _read_student(folder: Path) -> dict[str, str]:
     sources = {}
     try:
         with exercise_folder(folder) as found:
-            for name in EXERCISE_FILES:
+            for name in exercise_files():
                 path = found / f"{name}.py"
                 if path.is_file() and not path.is_symlink():
                     sources[name] = path.read_bytes()[:MAX_SOURCE_BYTES].decode("utf-8", "replace")
@@ -133,7 +133,7 @@ def compare_class(students: dict[str, dict[str, str]], boilerplate: np.ndarray) 
     from copydetect import compare_files
 
     pairs: dict[tuple[str, str], Pair] = {}
-    for name in EXERCISE_FILES:
+    for name in exercise_files():
         prints = {
             student: _fingerprint(f"{name}.py", files[name], boilerplate)
             for student, files in students.items()
@@ -159,12 +159,12 @@ def write_csv(pairs: list[Pair], path: Path) -> None:
     """``similarity.csv``: one ranked row per pair that shares any code."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["rank", "first", "second", "score", "flagged", *EXERCISE_FILES])
+        writer.writerow(["rank", "first", "second", "score", "flagged", *exercise_files()])
         for rank, pair in enumerate(pairs, start=1):
             writer.writerow(
                 [rank, spreadsheet_cell(pair.first), spreadsheet_cell(pair.second), pair.score]
                 + ["yes" if pair.flagged else "no"]
-                + [pair.by_file.get(name, 0) for name in EXERCISE_FILES]
+                + [pair.by_file.get(name, 0) for name in exercise_files()]
             )
 
 

@@ -6,7 +6,7 @@ Students upload the files alone, inside a folder, or as a zip. ``lesson grade``,
 
 1. a ``.zip`` file (given as the target, or alone in the target folder) is read as the
    folder it holds, only its exercise files being extracted (each at most
-   :data:`~lesson_pkg.grading.runner.session.MAX_SOURCE_BYTES`);
+   :data:`~lesson_pkg.grading.runner.worker_client.MAX_SOURCE_BYTES`);
 2. if any exercise file (``ex01_losses.py``, ...) is at the top, the top is graded;
 3. else, if exactly one folder one level down holds exercise files, that folder is graded;
 4. else, if no exercise file is anywhere, the top is graded (every exercise is missing);
@@ -27,11 +27,15 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from lesson_pkg.grading.core.cases import EXERCISE_FILES
-from lesson_pkg.grading.runner.session import MAX_SOURCE_BYTES
+from lesson_pkg.grading.exercises import exercise_files
+from lesson_pkg.grading.runner.worker_client import MAX_SOURCE_BYTES
 
-FILE_NAMES = tuple(f"{name}.py" for name in EXERCISE_FILES)
 IGNORED_FOLDERS = ("__MACOSX", ".git")
+
+
+def file_names() -> tuple[str, ...]:
+    """The exercise files a submission holds: ``("ex01_losses.py", ...)``."""
+    return tuple(f"{name}.py" for name in exercise_files())
 
 
 class LayoutError(ValueError):
@@ -41,7 +45,7 @@ class LayoutError(ValueError):
 def _layout_error(where: str, found: list[str]) -> LayoutError:
     return LayoutError(
         f"the exercise files of {where} must be at its top or in one folder below it "
-        f"(expected {', '.join(FILE_NAMES)}); found: {', '.join(sorted(found)[:6])}"
+        f"(expected {', '.join(file_names())}); found: {', '.join(sorted(found)[:6])}"
     )
 
 
@@ -56,7 +60,7 @@ def choose_folder(where: str, paths: list[PurePosixPath]) -> PurePosixPath:
     found = [
         path
         for path in paths
-        if path.name in FILE_NAMES and not set(path.parts) & set(IGNORED_FOLDERS)
+        if path.name in file_names() and not set(path.parts) & set(IGNORED_FOLDERS)
     ]
     if not found or any(len(path.parts) == 1 for path in found):
         return PurePosixPath(".")
@@ -90,7 +94,7 @@ def _extract(archive: Path, into: Path) -> Path:
         with zipfile.ZipFile(_open_plain_file(archive)) as handle:
             members = {PurePosixPath(info.filename): info for info in handle.infolist()}
             chosen = choose_folder(archive.name, list(members))
-            for name in FILE_NAMES:
+            for name in file_names():
                 info = members.get(chosen / name)
                 if info is not None and info.file_size <= MAX_SOURCE_BYTES:
                     (into / name).write_bytes(handle.read(info)[:MAX_SOURCE_BYTES])

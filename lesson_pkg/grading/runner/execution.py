@@ -9,46 +9,18 @@ an object that claims to equal anything is refused, not compared.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from lesson_pkg.grading.runner.outcome import ErrorKind
+from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
 
 FORBIDDEN_CALL_MESSAGE = (
     "{name} is the built-in this exercise asks you to write: implement it yourself"
 )
-
-# The torch built-ins each exercise function must not call, by name. Each name is blocked
-# wherever torch exposes it (the functional API, torch, the C bindings, torch.ops.aten),
-# and the ones with kernels of their own at the dispatcher too, so that neither an alias
-# nor a reference saved at import reaches them.
-FORBIDDEN_BUILTINS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "mse_loss": ("mse_loss",),
-        "mae_loss": ("l1_loss",),
-        "binary_cross_entropy": ("binary_cross_entropy", "binary_cross_entropy_with_logits"),
-        "binary_cross_entropy_with_logits": (
-            "binary_cross_entropy_with_logits",
-            "binary_cross_entropy",
-        ),
-        "cross_entropy": (
-            "cross_entropy",
-            "cross_entropy_loss",
-            "nll_loss",
-            "nll_loss_nd",
-            "nll_loss2d",
-            "nll_loss_forward",
-            "nll_loss2d_forward",
-        ),
-        "hinge_loss": ("hinge_embedding_loss", "multi_margin_loss", "soft_margin_loss"),
-    }
-)  # read-only: a submission cannot empty it
-EVERY_FORBIDDEN = tuple(sorted({name for names in FORBIDDEN_BUILTINS.values() for name in names}))
 
 
 def _owners() -> tuple[Any, ...]:
@@ -85,6 +57,10 @@ class _DispatchBlocker(TorchDispatchMode):
 def builtins_blocked(names: tuple[str, ...]) -> Iterator[None]:
     """While inside, the torch built-ins ``names`` raise ForbiddenCall wherever called.
 
+    Each name is blocked wherever torch exposes it (the functional API, torch, the C
+    bindings, torch.ops.aten), and the ones with kernels of their own at the dispatcher
+    too, so that neither an alias nor a reference saved at import reaches them.
+
     The first TorchDispatchMode a process enters imports ``torch._dynamo`` (1-2 s), and
     that import reads ``torch.ops.aten.nll_loss_forward.default`` and its kin: it is done
     here first, or it would fail on the stand-ins of blocked names that lack ``.default``.
@@ -110,27 +86,25 @@ def builtins_blocked(names: tuple[str, ...]) -> Iterator[None]:
             setattr(owner, name, original)
 
 
-def call_function(
-    function: Callable[..., Any],
-    name: str,
-    args: list[Any],
-    kwargs: dict[str, Any],
-    grad_args: list[int],
-    cotangent: torch.Tensor | None,
-) -> dict[str, Any]:
-    """Call ``function(*args, **kwargs)`` and describe what happened in plain data.
+def call_function(function: Callable[..., Any], request: CallRequest) -> dict[str, Any]:
+    """Call ``function`` as ``request`` asks and describe what happened in plain data.
 
-    The tensors in ``args`` listed in ``grad_args`` require gradients; when given, the
-    result is back-propagated with ``cotangent`` and the gradients are returned (None
-    when the result's shape is not the cotangent's: the value comparison explains why).
-    The arguments after the call are returned too, to check that nothing was mutated.
+    The tensors in ``request.args`` listed in ``grad_args`` require gradients; when a
+    cotangent is given, the result is back-propagated with it and the gradients are
+    returned (None when the result's shape is not the cotangent's: the value comparison
+    explains why). The built-ins ``request.forbidden`` names raise meanwhile. The
+    arguments after the call are returned too, to check that nothing was mutated.
     """
-    inputs = _plain(args)
-    for index in grad_args:
+    inputs = _plain(request.args)
+    for index in request.grad_args:
         inputs[index].requires_grad_(True)
-    with builtins_blocked(FORBIDDEN_BUILTINS.get(name, ())):
-        result = function(*inputs, **kwargs)
-        grads = _gradients(result, inputs, grad_args, cotangent) if grad_args else []
+    with builtins_blocked(request.forbidden):
+        result = function(*inputs, **request.kwargs)
+        grads = (
+            _gradients(result, inputs, request.grad_args, request.cotangent)
+            if request.grad_args
+            else []
+        )
     return {
         "value": _plain(result),
         "grads": grads,
@@ -203,10 +177,10 @@ def build_scenario(
         targets = features @ torch.tensor([[1.5], [-2.0], [0.5]]) + 0.1 * torch.randn(
             n_samples, 1, generator=generator
         )
-        outputs, loss_fn = 1, cast(Callable, F.mse_loss)
+        outputs, loss_fn = 1, cast(Callable, torch.nn.MSELoss())
     else:
         targets = (features[:, 0] + features[:, 1] > 0).long() + (features[:, 2] > 1).long()
-        outputs, loss_fn = 3, cast(Callable, F.cross_entropy)
+        outputs, loss_fn = 3, cast(Callable, torch.nn.CrossEntropyLoss())
     torch.manual_seed(spec["seed"])
     layers = [torch.nn.Linear(n_features, 8), torch.nn.Tanh()]
     if spec.get("dropout"):

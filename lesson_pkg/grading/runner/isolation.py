@@ -54,7 +54,7 @@ ROOT_CAPABILITIES = (
     "CAP_KILL",
 )
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-HOST_MODULE = "lesson_pkg.grading.runner.forking"
+HOST_MODULE = "lesson_pkg.grading.runner.host_server"
 # The only parts of lesson_pkg a worker may read: its own code. The sandbox shows only
 # these, and Gradescope's setup.sh takes every other file of the package from the
 # workers' user (lesson_pkg/maintenance/templates/gradescope/setup.sh).

@@ -1,4 +1,9 @@
-"""What running one exercise function produced: plain data, or an error of a known kind."""
+"""One call of a submitted function, asked and answered, as plain data.
+
+:class:`CallRequest` is what the grader asks (the function, its inputs, the built-ins it
+may not use); :class:`Outcome` is what came back: plain data, or an error of a known
+kind.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +64,51 @@ class ErrorKind(str, Enum):
 
 
 FATAL_KINDS = frozenset({ErrorKind.TIMEOUT, ErrorKind.DIED, ErrorKind.GARBLED})
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """One call of ``function`` from the submission's ``file``.
+
+    The tensors in ``args`` listed in ``grad_args`` require gradients; with a
+    ``cotangent``, the result is back-propagated with it. The torch built-ins named in
+    ``forbidden`` raise while the call runs: the grader says which, the runner knows no
+    exercise.
+    """
+
+    file: str
+    function: str
+    args: list[Any]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    grad_args: list[int] = field(default_factory=list)
+    cotangent: Any = None
+    forbidden: tuple[str, ...] = ()
+
+    def to_message(self) -> dict[str, Any]:
+        """The request as a message for the worker's pipe."""
+        return {
+            "op": "call",
+            "file": self.file,
+            "function": self.function,
+            "args": list(self.args),
+            "kwargs": self.kwargs,
+            "grad_args": list(self.grad_args),
+            "cotangent": self.cotangent,
+            "forbidden": list(self.forbidden),
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> CallRequest:
+        """The request :meth:`to_message` wrote."""
+        return cls(
+            str(message["file"]),
+            str(message["function"]),
+            list(message["args"]),
+            dict(message["kwargs"]),
+            [int(index) for index in message["grad_args"]],
+            message["cotangent"],
+            tuple(str(name) for name in message["forbidden"]),
+        )
 
 
 @dataclass(frozen=True)

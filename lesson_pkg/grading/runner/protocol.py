@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from lesson_pkg.grading.runner.lines import MAX_LINE_BYTES
+
 TENSOR_KEY = "__tensor__"
 FLOAT_KEY = "__float__"
 DTYPES = {
@@ -31,7 +33,7 @@ DTYPES = {
         torch.bool,
     )
 }
-MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # far above any graded result; bounds the grader's memory
+MAX_MESSAGE_BYTES = MAX_LINE_BYTES  # one message is one line
 
 
 class ProtocolError(ValueError):

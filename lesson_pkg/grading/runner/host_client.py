@@ -1,6 +1,8 @@
-"""The grader's handle on the worker host, light enough to start before torch is imported.
+"""The grader's end of the host's control socket: start the worker host, ask it for workers.
 
-:class:`WorkerHost` starts the host process (:mod:`lesson_pkg.grading.runner.forking`)
+Light enough to start before torch is imported (the other end: :mod:`host_server`).
+
+:class:`WorkerHost` starts the host process (:mod:`lesson_pkg.grading.runner.host_server`)
 in the isolation :mod:`~lesson_pkg.grading.runner.isolation` chose, so that the host's
 import of torch overlaps with the grader's own. Sessions ask it for workers
 (:meth:`WorkerHost.spawn`) and for the end of one (:meth:`WorkerHost.stop_workers`:
@@ -11,16 +13,15 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
 import tempfile
-import time
 from typing import Any
 
 from lesson_pkg.grading.runner import isolation as isolation_
-from lesson_pkg.grading.runner import landlock
+from lesson_pkg.grading.runner import landlock, lines
+from lesson_pkg.grading.runner.limits import Limits
 
 STARTUP_SECONDS = 120.0
 
@@ -64,19 +65,13 @@ class WorkerHost:
         )
         theirs.close()
         self._ready = False
-        self._buffer = b""
+        self._reader = lines.LineReader(self._control.fileno(), self._control.recv)
 
     def _reply(self, seconds: float) -> dict[str, Any]:
-        deadline = time.monotonic() + seconds
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            readable, _, _ = select.select([self._control], [], [], max(remaining, 0))
-            chunk = self._control.recv(4096) if readable else b""
-            if not chunk:
-                raise HostFailed(self._failure_text())
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
+        try:
+            return json.loads(self._reader.line(seconds))
+        except lines.ReadFailed:
+            raise HostFailed(self._failure_text()) from None
 
     def _last_log_line(self) -> str:
         self._log.seek(0)
@@ -93,15 +88,16 @@ class WorkerHost:
         socket.send_fds(self._control, [json.dumps(message).encode()], list(fds))
         return self._reply(STARTUP_SECONDS)
 
-    def spawn(self, memory_bytes: int) -> tuple[int, int]:
-        """A new worker: the grader's ends of its request and reply pipes."""
+    def spawn(self, limits: Limits) -> tuple[int, int]:
+        """A new worker under ``limits``: the grader's ends of its request and reply pipes."""
+        request = {"op": "spawn", "limits": limits.to_message()}
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
         try:
-            self._request({"op": "spawn", "memory": memory_bytes}, (request_read, reply_write))
+            self._request(request, (request_read, reply_write))
         except (HostFailed, OSError):
             self.restart()
-            self._request({"op": "spawn", "memory": memory_bytes}, (request_read, reply_write))
+            self._request(request, (request_read, reply_write))
         finally:
             os.close(request_read)
             os.close(reply_write)

@@ -1,4 +1,6 @@
-"""One submission's session: its functions run in a worker forked by the host.
+"""The grader's end of a worker's pipes: one submission's session, its calls and their limits.
+
+Its functions run in a worker forked by the host (the other end: :mod:`worker_server`).
 
 Each call has a time limit: a worker that hangs is stopped, one that dies (``exit``,
 ``os._exit``, a crash, memory exhaustion) is noticed by the end of its reply pipe, and
@@ -10,20 +12,18 @@ with :mod:`~lesson_pkg.grading.runner.protocol`, which never runs code.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import secrets
-import select
 import stat
 import time
 from typing import Any
 
-from lesson_pkg.grading.runner import protocol
-from lesson_pkg.grading.runner.host import STARTUP_SECONDS, HostFailed, WorkerHost
-from lesson_pkg.grading.runner.outcome import FATAL_KINDS, ErrorKind, Outcome
+from lesson_pkg.grading.runner import lines, protocol
+from lesson_pkg.grading.runner.host_client import STARTUP_SECONDS, HostFailed, WorkerHost
+from lesson_pkg.grading.runner.limits import DEFAULT_LIMITS, Limits
+from lesson_pkg.grading.runner.outcome import FATAL_KINDS, CallRequest, ErrorKind, Outcome
 
-MEMORY_BYTES = 1024**3
-CALL_SECONDS = 10.0
-TOTAL_SECONDS = 120.0  # all the calls of one submission together
 FATAL_FAILURES_PER_FUNCTION = 2
 MAX_SOURCE_BYTES = 1 << 20
 
@@ -35,17 +35,16 @@ class Session:
         self,
         host: WorkerHost,
         sources: dict[str, str],
-        call_seconds: float = CALL_SECONDS,
-        memory_bytes: int = MEMORY_BYTES,
-        total_seconds: float = TOTAL_SECONDS,
+        limits: Limits = DEFAULT_LIMITS,
+        forbidden: tuple[str, ...] = (),
     ) -> None:
         self.host = host
-        self.total_seconds = total_seconds
+        self.limits = limits
+        self.forbidden = forbidden  # blocked while the files import, so none is saved
         self._spent = 0.0
         self.sources = sources
-        self.call_seconds = call_seconds
-        self.memory_bytes = memory_bytes
         self._pipes: tuple[int, int] | None = None
+        self._reader: lines.LineReader | None = None
         self._imported: set[str] = set()
         self._import_errors: dict[str, str] = {}
         self._refused = {
@@ -59,11 +58,12 @@ class Session:
     # --- the worker's life ------------------------------------------------------------
 
     def _start_worker(self) -> None:
-        request_write, reply_read = self.host.spawn(self.memory_bytes)
+        request_write, reply_read = self.host.spawn(self.limits)
         self._pipes = (request_write, reply_read)
-        self._buffer = b""
+        self._reader = lines.LineReader(reply_read, functools.partial(os.read, reply_read))
         self._imported = set()
-        os.write(request_write, protocol.dumps({"sources": self.sources}))
+        first = {"sources": self.sources, "forbidden": list(self.forbidden)}
+        os.write(request_write, protocol.dumps(first))
         ready = self._read_reply(STARTUP_SECONDS)
         if not isinstance(ready, dict) or ready.get("id") != "ready":
             self.close()
@@ -84,24 +84,16 @@ class Session:
     # --- requests ---------------------------------------------------------------------
 
     def _read_reply(self, seconds: float) -> Any:
-        """One reply line, or an ErrorKind: TIMEOUT, DIED or GARBLED."""
-        assert self._pipes is not None
-        reply_fd = self._pipes[1]
-        deadline = time.monotonic() + seconds
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return ErrorKind.TIMEOUT
-            readable, _, _ = select.select([reply_fd], [], [], remaining)
-            if not readable:
-                return ErrorKind.TIMEOUT
-            chunk = os.read(reply_fd, 1 << 20)
-            if not chunk:
-                return ErrorKind.DIED
-            self._buffer += chunk
-            if len(self._buffer) > protocol.MAX_MESSAGE_BYTES:
-                return ErrorKind.GARBLED
-        line, self._buffer = self._buffer.split(b"\n", 1)
+        """One reply, or an ErrorKind: TIMEOUT, DIED or GARBLED."""
+        assert self._reader is not None
+        try:
+            line = self._reader.line(seconds)
+        except lines.TimedOut:
+            return ErrorKind.TIMEOUT
+        except lines.Closed:
+            return ErrorKind.DIED
+        except lines.TooLong:
+            return ErrorKind.GARBLED
         try:
             return protocol.loads(line)
         except protocol.ProtocolError:
@@ -109,7 +101,7 @@ class Session:
 
     def _fatal_message(self, kind: ErrorKind) -> str:
         return {
-            ErrorKind.TIMEOUT: f"took longer than {self.call_seconds:g} s: is there an "
+            ErrorKind.TIMEOUT: f"took longer than {self.limits.call_seconds:g} s: is there an "
             "infinite loop?",
             ErrorKind.DIED: "your code ended the Python process (exit, os._exit, a crash or "
             "running out of memory)",
@@ -128,7 +120,7 @@ class Session:
         except BrokenPipeError:
             reply: Any = ErrorKind.DIED
         else:
-            reply = self._read_reply(self.call_seconds)
+            reply = self._read_reply(self.limits.call_seconds)
         self._spent += time.monotonic() - started
         if isinstance(reply, dict) and reply.get("id") == message["id"]:
             return reply
@@ -170,11 +162,11 @@ class Session:
         failure = self._file_failure(file)
         if failure is not None:
             return failure
-        if self._spent > self.total_seconds:  # slow on purpose must not hold a grader
+        if self._spent > self.limits.total_seconds:  # slow on purpose must not hold a grader
             return Outcome.failure(
                 ErrorKind.SKIPPED,
                 f"not run: your functions have already taken {self._spent:.0f} s in all, "
-                f"more than the {self.total_seconds:g} s a whole submission may take",
+                f"more than the {self.limits.total_seconds:g} s a whole submission may take",
             )
         fatal = self._fatal.setdefault(message["function"], [])
         if len(fatal) >= FATAL_FAILURES_PER_FUNCTION:  # do not restart the worker forever
@@ -198,27 +190,9 @@ class Session:
             kind = ErrorKind.GARBLED
         return Outcome.failure(kind, str(reply.get("message", "")))
 
-    def call(
-        self,
-        file: str,
-        function: str,
-        args: list[Any],
-        kwargs: dict[str, Any],
-        grad_args: list[int],
-        cotangent: Any,
-    ) -> Outcome:
-        """Call ``function`` of ``file`` on plain data; see ``execution.call_function``."""
-        return self._outcome(
-            file,
-            {
-                "op": "call",
-                "function": function,
-                "args": args,
-                "kwargs": kwargs,
-                "grad_args": grad_args,
-                "cotangent": cotangent,
-            },
-        )
+    def call(self, request: CallRequest) -> Outcome:
+        """Run ``request`` in the worker; see ``execution.call_function``."""
+        return self._outcome(request.file, request.to_message())
 
     def scenario(self, file: str, function: str, spec: dict[str, Any]) -> Outcome:
         """Run a training function on the seeded scenario ``spec``."""

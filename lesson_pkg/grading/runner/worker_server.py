@@ -1,9 +1,12 @@
-"""One submission's worker: imports its files and runs its functions on request.
+"""The worker's end of its pipes: imports one submission's files, runs its functions on request.
 
-Forked by the host (:mod:`lesson_pkg.grading.runner.forking`) once it has dropped every
+The other end is the grader's session (:mod:`worker_client`).
+
+Forked by the host (:mod:`lesson_pkg.grading.runner.host_server`) once it has dropped every
 privilege it will not need. It reads one JSON request per line and writes one JSON reply
 per line through two pipes of its own; the submission's prints go nowhere. The
-submission's files arrive as text in the first message and are written to a private
+submission's files arrive as text in the first message, with the torch built-ins blocked
+while they are imported (the grader's list), and are written to a private
 temporary folder: the worker never sees the folder they came from. Nothing this process
 says is trusted: the grader compares and scores in its own process.
 """
@@ -22,15 +25,14 @@ from types import ModuleType
 from typing import Any
 
 from lesson_pkg.grading.runner import execution, protocol
-from lesson_pkg.grading.runner.outcome import ErrorKind
+from lesson_pkg.grading.runner.limits import Limits
+from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
 
 # The course's own code (its reference, checks and grader) and the libraries that hold
 # the answers: no module of these, nor any below them, may be imported while grading.
 # The worker's own code, lesson_pkg.grading.runner, is imported before it is forked.
 BLOCKED_MODULES = ("lesson_pkg", "solutions", "exercises", "sklearn", "torchmetrics")
 ALLOWED_MODULES = ("lesson_pkg.grading.runner",)
-
-MAX_FILE_BYTES = 64 * 1024**2
 
 
 def is_blocked(name: str) -> bool:
@@ -72,22 +74,23 @@ def forget_own_modules() -> None:
 
     This process keeps using them; a submission cannot look them up by name to switch
     off their checks (the grader also refuses code that walks frames or the heap:
-    :func:`lesson_pkg.grading.runner.session.reaches_into_grader`).
+    :func:`lesson_pkg.grading.runner.worker_client.reaches_into_grader`).
     """
     for name in [name for name in sys.modules if _within(name, ("lesson_pkg",))]:
         del sys.modules[name]
 
 
-def limit_resources(memory_bytes: int) -> None:
-    """Cap the address space at what is used now plus ``memory_bytes``.
+def limit_resources(limits: Limits) -> None:
+    """Cap the address space at what is used now plus ``limits.memory_bytes``.
 
-    No core files either, and no file larger than ``MAX_FILE_BYTES``.
+    No core files either, and no file larger than ``limits.file_bytes``.
     """
     with open("/proc/self/status") as status:
         used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
-    resource.setrlimit(resource.RLIMIT_AS, (used + memory_bytes, used + memory_bytes))
+    allowed = used + limits.memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (allowed, allowed))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
 
 
 def write_sources(sources: dict[str, str]) -> Path:
@@ -98,14 +101,14 @@ def write_sources(sources: dict[str, str]) -> Path:
     return folder
 
 
-def _import(directory: Path, file: str) -> ModuleType:
+def _import(directory: Path, file: str, forbidden: tuple[str, ...]) -> ModuleType:
     path = directory / f"{file}.py"
     if not path.is_file():
         raise FileNotFoundError(f"{file}.py is missing from the submission")
     spec = importlib.util.spec_from_file_location(f"submission_{file}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    with execution.builtins_blocked(execution.EVERY_FORBIDDEN):  # no reference saved now
+    with execution.builtins_blocked(forbidden):  # no reference saved now
         spec.loader.exec_module(module)
     return module
 
@@ -135,23 +138,21 @@ def _run(request: dict[str, Any], module: ModuleType) -> dict[str, Any]:
         )
     if request["op"] == "scenario":
         return {"ok": True, "result": execution.run_scenario(function, request["spec"])}
-    result = execution.call_function(
-        function,
-        request["function"],
-        request["args"],
-        request["kwargs"],
-        request["grad_args"],
-        request["cotangent"],
-    )
+    result = execution.call_function(function, CallRequest.from_message(request))
     return {"ok": True, "result": result}
 
 
-def _handle(request: dict[str, Any], modules: dict[str, ModuleType], directory: Path) -> dict:
+def _handle(
+    request: dict[str, Any],
+    modules: dict[str, ModuleType],
+    directory: Path,
+    forbidden: tuple[str, ...],
+) -> dict:
     file = request["file"]
     importing = file not in modules
     try:
         if importing:
-            modules[file] = _import(directory, file)
+            modules[file] = _import(directory, file, forbidden)
         if request["op"] == "import":
             return {"ok": True}
         return _run(request, modules[file])
@@ -174,20 +175,21 @@ def _handle(request: dict[str, Any], modules: dict[str, ModuleType], directory: 
         return _failure(*execution.describe_error(error))
 
 
-def serve(memory_bytes: int, request_fd: int, reply_fd: int) -> None:
+def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     """Read the submission's files, then answer requests until the grader closes the pipe."""
     requests = os.fdopen(request_fd, "rb")
     replies = os.fdopen(reply_fd, "wb")
     first = protocol.loads(requests.readline())
     directory = write_sources(first["sources"])
-    limit_resources(memory_bytes)
+    forbidden = tuple(str(name) for name in first.get("forbidden", ()))
+    limit_resources(limits)
     forget_own_modules()
     modules: dict[str, ModuleType] = {}
     replies.write(protocol.dumps({"id": "ready"}))
     replies.flush()
     for line in requests:
         request = protocol.loads(line)
-        reply = _handle(request, modules, directory)
+        reply = _handle(request, modules, directory, forbidden)
         try:
             data = protocol.dumps({"id": request["id"], **reply})
         except protocol.ProtocolError as error:

@@ -1,9 +1,12 @@
-"""The worker host: prepared once (torch imported), it forks one worker per submission.
+"""The host's end of its control socket: prepared once (torch imported), it forks workers.
 
-Started by the grader (:class:`lesson_pkg.grading.runner.host.WorkerHost`) as
-``python -I -m lesson_pkg.grading.runner.forking CONTROL_FD ISOLATION UID GID``, inside
+One worker per submission (the other end: :mod:`host_client`).
+
+Started by the grader (:class:`lesson_pkg.grading.runner.host_client.WorkerHost`) as
+``python -I -m lesson_pkg.grading.runner.host_server CONTROL_FD ISOLATION UID GID``, inside
 bubblewrap when the isolation is "namespaces". It obeys two requests on its control
-socket: ``spawn`` (a memory allowance and the worker's two pipe ends; the submission's
+socket: ``spawn`` (the worker's :class:`~lesson_pkg.grading.runner.limits.Limits` and its
+two pipe ends; the submission's
 files come through the worker's own pipe) and ``stop`` (the reply comes once every process
 the worker started is gone). When the grader goes, it stops everything and exits.
 
@@ -35,13 +38,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from lesson_pkg.grading.runner import cleanup, landlock, worker
+from lesson_pkg.grading.runner import cleanup, landlock, worker_server
+from lesson_pkg.grading.runner.limits import Limits
 
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 PR_SET_CHILD_SUBREAPER = 36
-MAX_PROCESSES = 64  # per worker user: the worker, and a few of its own
 PR_SET_NO_NEW_PRIVS = 38
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -147,7 +150,7 @@ def _python_folders() -> list[str]:
 
 def _private_folders() -> list[Path]:
     """The package (reference and grader) and, for a checkout, the whole course."""
-    package = Path(worker.__file__).resolve().parents[2]
+    package = Path(worker_server.__file__).resolve().parents[2]
     checkout = package.parent
     return [package, checkout] if (checkout / "pyproject.toml").is_file() else [package]
 
@@ -165,17 +168,17 @@ class Host:
         if isolation != "none" and landlock.abi_version():
             self.readable = landlock.readable_roots(_python_folders(), _private_folders())
 
-    def spawn(self, memory_bytes: int, fds: list[int]) -> None:
-        """Fork a worker that reads its submission and requests from ``fds``."""
+    def spawn(self, limits: Limits, fds: list[int]) -> None:
+        """Fork a worker under ``limits`` that reads its submission and requests from ``fds``."""
         if os.fork() == 0:
             try:
-                self._become_worker(memory_bytes, fds)
+                self._become_worker(limits, fds)
             finally:
                 os._exit(0)
         for descriptor in fds:
             os.close(descriptor)
 
-    def _become_worker(self, memory_bytes: int, fds: list[int]) -> None:
+    def _become_worker(self, limits: Limits, fds: list[int]) -> None:
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         home = self.scratch / f"worker-{os.getpid()}"
@@ -186,7 +189,7 @@ class Host:
             self._enter_pid_namespace()
         if self.drop_privileges:
             # a uid of its own per grading process: the count bounds a fork bomb
-            resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
             # no POSIX message queue: its bytes count against this limit, per user
             resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
             os.setgroups([])
@@ -198,7 +201,7 @@ class Host:
         if self.readable is not None:
             landlock.restrict(self.readable, [str(home)])
         _keep_only(fds)
-        worker.serve(memory_bytes, *fds)
+        worker_server.serve(limits, *fds)
 
     @staticmethod
     def _enter_pid_namespace() -> None:
@@ -234,7 +237,7 @@ def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
     """Answer the grader's spawn and stop requests until it closes the control socket."""
     control = socket.socket(fileno=control_fd)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a worker are re-parented here
-    worker.block_references()
+    worker_server.block_references()
     import torch._dynamo  # noqa: F401  (the first optimizer imports it: 1-2 s, paid once)
 
     host = Host(isolation, uid, gid)
@@ -246,7 +249,7 @@ def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
                 return  # the grader has gone
             request = json.loads(message)
             if request["op"] == "spawn":
-                host.spawn(request["memory"], fds)
+                host.spawn(Limits.from_message(request["limits"]), fds)
                 control.sendall(b'{"spawned": true}\n')
             else:
                 stopped = host.stop()
@@ -257,7 +260,7 @@ def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
 
 
 def main() -> None:
-    """``python -I -m lesson_pkg.grading.runner.forking CONTROL_FD ISOLATION UID GID``."""
+    """``python -I -m lesson_pkg.grading.runner.host_server CONTROL_FD ISOLATION UID GID``."""
     control_fd, isolation, uid, gid = sys.argv[1:5]
     serve(int(control_fd), isolation, int(uid), int(gid))
     # every worker is stopped and the scratch folder gone: skip the interpreter's

@@ -1,0 +1,165 @@
+"""Grading ``ex03_accuracy``: accuracy, binary accuracy and the confusion matrix.
+
+For each graded function: its reference (``lesson_pkg.metrics``), its cases, and its
+classic mistakes, each hint above its wrong code.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lesson_pkg import metrics
+from lesson_pkg.grading.core.cases import Exercise
+from lesson_pkg.grading.core.inputs import as_labels, labels_and_scores, vector
+
+EXERCISE = Exercise("ex03_accuracy")
+
+
+# --- accuracy -----------------------------------------------------------------
+ACCURACY = EXERCISE.graded("accuracy", metrics.accuracy)
+ACCURACY.case(
+    "[1, 0, 2, 1] vs [1, 0, 2, 0] is 0.75",
+    1,
+    lambda: [((torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0])), {})],
+)
+ACCURACY.case("from scores of shape (N, C)", 2, lambda: labels_and_scores(15, 8))
+ACCURACY.case("10 generated label batches", 1, lambda: as_labels(labels_and_scores(16, 10)))
+
+
+@ACCURACY.mistake(
+    "with scores of shape (N, C) the predicted class is argmax(dim=1), not the largest score"
+)
+def accuracy_without_argmax(input, target):
+    if input.dim() == 2:
+        return (input.max(dim=1).values == target).sum().item() / len(target)
+    return (input == target).sum().item() / len(target)
+
+
+@ACCURACY.mistake("accuracy is a fraction in [0, 1], not a percent")
+def accuracy_in_percent(input, target):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    return 100.0 * (predicted == target).sum().item() / len(target)
+
+
+@ACCURACY.mistake("you counted the wrong predictions: accuracy counts the right ones")
+def accuracy_counts_errors(input, target):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    return (predicted != target).sum().item() / len(target)
+
+
+@ACCURACY.mistake("return a Python float: call .item() on the tensor")
+def accuracy_returns_tensor(input, target):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    return (predicted == target).float().mean()
+
+
+# --- binary_accuracy ----------------------------------------------------------
+BINARY_ACCURACY = EXERCISE.graded("binary_accuracy", metrics.binary_accuracy)
+BINARY_ACCURACY.case(
+    "0.9, 0.4, 0.6 against 1, 0, 0",
+    1,
+    lambda: [((vector(0.9, 0.4, 0.6), torch.tensor([1, 0, 0])), {})],
+)
+BINARY_ACCURACY.case(
+    "logits with threshold 0.0",
+    1,
+    lambda: [((vector(2.0, -1.0, 0.5, -3.0), torch.tensor([1, 0, 0, 0])), {"threshold": 0.0})],
+)
+BINARY_ACCURACY.case(
+    "other thresholds",
+    1,
+    lambda: [((vector(0.9, 0.4, 0.6, 0.75), torch.tensor([1, 0, 0, 1])), {"threshold": 0.7})],
+)
+BINARY_ACCURACY.case(
+    "the default threshold is 0.5",
+    1,
+    lambda: [((vector(0.8, 0.3, 0.6, 0.1), torch.tensor([1, 0, 1, 1])), {})],
+)
+BINARY_ACCURACY.case(
+    "a score equal to the threshold predicts 0",
+    1,
+    lambda: [
+        ((vector(0.5, 0.7, 0.5), torch.tensor([0, 1, 0])), {}),
+        ((vector(0.0, 1.0, -1.0), torch.tensor([0, 1, 0])), {"threshold": 0.0}),
+    ],
+)
+
+
+@BINARY_ACCURACY.mistake("use the threshold argument, not a fixed 0.5")
+def binary_accuracy_ignores_threshold(input, target, threshold=0.5):
+    predicted = (input > 0.5).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+
+
+@BINARY_ACCURACY.mistake("rounding is a threshold of 0.5: compare input > threshold")
+def binary_accuracy_rounds_logits(input, target, threshold=0.5):
+    predicted = torch.round(input).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+
+
+# --- confusion_matrix ---------------------------------------------------------
+CONFUSION_MATRIX = EXERCISE.graded("confusion_matrix", metrics.confusion_matrix)
+CONFUSION_MATRIX.case(
+    "rows are true classes, columns predictions",
+    1,
+    lambda: [
+        ((torch.tensor([1, 0]), torch.tensor([0, 0])), {"num_classes": 2}),
+        ((torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0])), {}),
+        ((torch.tensor([0, 1, 1]), torch.tensor([0, 1, 2])), {}),  # class 2 only in targets
+    ],
+)
+CONFUSION_MATRIX.case("from scores of shape (N, C)", 1, lambda: labels_and_scores(17, 6))
+CONFUSION_MATRIX.case(
+    "scores of shape (N, C) give C rows, even for classes never seen",
+    1,
+    lambda: [((torch.tensor([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1]]), torch.tensor([0, 1])), {})],
+)
+CONFUSION_MATRIX.case(
+    "8 generated label batches",
+    1,
+    lambda: [
+        ((labels, target), {"num_classes": 5})
+        for (labels, target), _ in as_labels(labels_and_scores(18, 8))
+        if int(max(labels.max(), target.max())) < 5
+    ],
+)
+
+
+@CONFUSION_MATRIX.mistake(
+    "rows are true classes and columns predicted ones: your matrix is transposed"
+)
+def confusion_matrix_transposed(input, target, num_classes=None):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    if num_classes is None:
+        num_classes = (
+            input.shape[1] if input.dim() == 2 else int(max(predicted.max(), target.max())) + 1
+        )
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+    for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
+        matrix[predicted_class, true_class] += 1
+    return matrix
+
+
+@CONFUSION_MATRIX.mistake(
+    "the size comes from the predictions only: a class found only in the targets has no "
+    "row; without num_classes, count max(input.max(), target.max()) + 1 classes"
+)
+def confusion_matrix_sized_from_predictions(input, target, num_classes=None):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    size = num_classes or (input.shape[1] if input.dim() == 2 else int(predicted.max()) + 1)
+    matrix = torch.zeros(size, size, dtype=torch.int64)
+    for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
+        if true_class < size:
+            matrix[true_class, predicted_class] += 1
+    return matrix
+
+
+@CONFUSION_MATRIX.mistake("with scores of shape (N, C) the predicted class is argmax(dim=1)")
+def confusion_matrix_without_argmax(input, target, num_classes=None):
+    predicted = input.long() if input.dim() == 1 else input.max(dim=1).values.long()
+    size = num_classes or int(target.max()) + 1
+    matrix = torch.zeros(size, size, dtype=torch.int64)
+    for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
+        if 0 <= predicted_class < size:
+            matrix[true_class, predicted_class] += 1
+    return matrix
