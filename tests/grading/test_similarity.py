@@ -86,3 +86,14 @@ def test_the_similarity_verb_writes_the_report_or_says_what_is_missing(tmp_path,
     assert "3 of" in capsys.readouterr().out and (out / similarity.CSV_FILE).is_file()
     assert main(["similarity", str(folder), "--out", str(out), "--course", str(tmp_path)]) == 2
     assert "has no exercises/" in capsys.readouterr().err
+
+
+def test_the_boilerplate_holds_every_reference_module_the_students_could_read():
+    files = {path.relative_to(ROOT).as_posix() for path in similarity.boilerplate_files(ROOT)}
+    assert {"lesson_pkg/losses/regression.py", "lesson_pkg/metrics.py"} <= files
+    assert {f"solutions/{path.name}" for path in (ROOT / "exercises").glob("ex*.py")} <= files
+
+
+def test_a_reference_module_that_moved_is_an_error_not_a_silent_gap(tmp_path):
+    with pytest.raises(RuntimeError, match="has no losses/"):
+        similarity.reference_files(tmp_path)

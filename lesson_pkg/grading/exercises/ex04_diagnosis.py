@@ -247,7 +247,7 @@ def overfitting_returns_detection_epoch(train_losses, val_losses, patience=3):
 
 @OVERFITTING_FROM.mistake(
     "the lowest validation loss is not the onset: look for the first `patience` rises "
-    "of the validation loss while the training loss falls"
+    "of the validation loss while the training loss ends lower"
 )
 def overfitting_lowest_validation_epoch(train_losses, val_losses, patience=3):
     best = val_losses.index(min(val_losses))

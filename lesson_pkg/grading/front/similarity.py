@@ -43,7 +43,8 @@ NOISE_TOKENS = 25  # k: the shortest match that counts (copydetect's default noi
 WINDOW = 1  # winnowing window: every k-gram kept (guarantee threshold = noise threshold)
 FLAG_TOKENS = 400  # matched tokens outside the boilerplate that flag a pair
 SHOWN_PAIRS = 30  # pairs the HTML report shows side by side: the highest scores
-REFERENCE_MODULES = ("losses.py", "metrics.py", "training.py", "history.py")
+# the reference code every student could read: the package's files these patterns name
+REFERENCE_MODULES = ("losses/*.py", "metrics.py", "training.py", "history.py", "diagnosis.py")
 CSV_FILE = "similarity.csv"
 HTML_FILE = "similarity.html"
 
@@ -77,9 +78,16 @@ def boilerplate_files(course: Path | None = None) -> list[Path]:
             f"{course.resolve()} has no exercises/: the stubs every student started from are "
             "the similarity report's boilerplate; run in the course folder, or pass --course"
         )
-    return sorted(files) + [
-        package / name for name in REFERENCE_MODULES if (package / name).exists()
-    ]
+    return sorted(files) + reference_files(package)
+
+
+def reference_files(package: Path) -> list[Path]:
+    """The package's reference modules (``REFERENCE_MODULES``); each pattern must match."""
+    found = {pattern: sorted(package.glob(pattern)) for pattern in REFERENCE_MODULES}
+    missing = [pattern for pattern, paths in found.items() if not paths]
+    if missing:
+        raise RuntimeError(f"lesson_pkg has no {', '.join(missing)}: the reference moved")
+    return [path for paths in found.values() for path in paths]
 
 
 def boilerplate_hashes(files: list[Path]) -> np.ndarray:
