@@ -435,6 +435,9 @@ QUOTED = {
         "lr 0.003: 20 epochs, diverged False, plateaued False, last loss 0.378 = 3.8 x floor",
         "lr   0.1: 20 epochs, diverged False, plateaued True , last loss 0.103 = 1.0 x floor",
         "lr   1.5:  3 epochs, diverged True , plateaued False, blew up",
+        # too low: a steady fraction of the distance to the floor per epoch, still falling
+        "each epoch removes 14 to 15 % of the distance left above the floor; "
+        "epoch 20 still lowered the loss by 0.045",
         "the loss became nan at step 9",  # "NaN at step 9, the first batch that holds point 123"
         "points with a missing value: [123]",
         # overfitting: the onset a few epochs after the lowest validation loss, ~3x it at 60
@@ -444,9 +447,11 @@ QUOTED = {
         "spirals, linear     : training 0.728, validation 0.799, accuracy 0.517, plateaued True",
         "spirals, big network: training 0.038, validation 0.080, accuracy 0.993, plateaued False",
         # the noisy run levels off just above the floor, the clean one falls towards 0
-        "0.210 of the 200 training points;  noise floor H(0.210) = 0.514",
+        "0.210 of the 200 training points, 0.200 of the 200 validation points",
+        "floor for these training points H(0.210) = 0.514;  "
+        "for new points, flipped with probability 0.2: H(0.2) = 0.500",
         "clean labels: training loss at epoch 30 0.000",
-        "noisy labels: training loss at epoch 30 0.541",
+        "noisy labels: training loss at epoch 30 0.541, validation loss 0.511",  # above H(0.2)
         # dropout: above in most epochs; measured with dropout off, below both
         "training loss above validation loss in 30 of 40 epochs",
         "epoch 40: training 0.315 (dropout on), validation 0.287, the training set measured "
@@ -460,6 +465,10 @@ QUOTED = {
         "validation - training +0.072",  # the gaps that answer the prediction
         "dropout             : epoch 40: training 0.315, validation 0.287, "
         "validation - training -0.028",
+        # the prediction: overfitting and underfitting cross once, dropout many times
+        "training on top in 2 of 60 epochs, the last at epoch 2; the curves cross 1 time\n",
+        "training on top in 2 of 30 epochs, the last at epoch 2; the curves cross 1 time\n",
+        "training on top in 30 of 40 epochs, the last at epoch 40; the curves cross 18 times",
         "the same training as section 2's overfitting run: True",
         "leaky validation 0.24, clean validation 0.89",  # "several times it"
     ],
