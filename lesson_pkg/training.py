@@ -58,6 +58,7 @@ class TrainingDiverged(ValueError):
     def __init__(self, step: int, loss: float) -> None:
         super().__init__(f"the loss became {loss} at step {step}")
         self.step = step
+        self.loss = loss
 
 
 def steps_per_epoch(n_samples: int, batch_size: int, drop_last: bool = False) -> int:
@@ -420,6 +421,17 @@ def _check_arguments(model, train_loader, loss_fn, optimizer, val_loader) -> Non
         _check_loader(val_loader, "val_loader")
 
 
+def _divergence_advice(loss: float, lr: float) -> str:
+    """What to try after the loss became ``loss`` (inf or NaN) at learning rate ``lr``."""
+    lower_rate = f"a lower learning rate (for example a tenth of {lr:g})"
+    if math.isnan(loss):
+        return (
+            "Check the batch for NaN or inf (torch.isfinite), a log of 0 in the loss, "
+            f"or try {lower_rate}"
+        )
+    return f"The weights have blown up; try {lower_rate}"
+
+
 def _run_epoch(
     model, train_loader, loss_fn, optimizer, val_loader, metrics, history, reporter, epoch
 ) -> dict[str, float] | None:
@@ -439,9 +451,8 @@ def _run_epoch(
     except TrainingDiverged as diverged:
         history.diverged_at = (epoch, diverged.step)
         history.stop_reason = (
-            f"training stopped in epoch {epoch}: {diverged}. The weights have blown up; "
-            f"try a lower learning rate (for example a tenth of "
-            f"{optimizer.param_groups[0]['lr']:g})"
+            f"training stopped in epoch {epoch}: {diverged}. "
+            + _divergence_advice(diverged.loss, optimizer.param_groups[0]["lr"])
         )
         return None
     row = {"epoch": epoch, "train_loss": train_loss}
