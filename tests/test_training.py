@@ -172,7 +172,6 @@ def test_divergence_stops_training_with_a_clear_message_and_keeps_the_history(ca
     assert f"epoch {epoch + 1}" in history.stop_reason and f"step {step + 1}" in history.stop_reason
 
 
-
 def test_a_nan_loss_points_at_the_data_before_the_learning_rate():
     features, targets = data.make_regression(64, seed=0)
     features[20] = float("nan")  # in the second batch of 16 (no shuffling)
@@ -185,6 +184,7 @@ def test_a_nan_loss_points_at_the_data_before_the_learning_rate():
     assert "the loss became nan at step 2" in history.stop_reason
     assert "Check the batch for NaN or inf (torch.isfinite)" in history.stop_reason
     assert "blown up" not in history.stop_reason
+
 
 def test_regression_has_no_accuracy_column_and_evaluate_restores_the_mode():
     features, targets = data.make_regression(40, seed=0)
