@@ -283,6 +283,16 @@ def test_describe_and_the_summary_of_an_undescribed_chart():
         plots.describe("a chart", "text")
 
 
+def test_alt_text_is_one_line_even_when_a_title_has_two():
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [0.9, 0.5, 0.4], label="loss")
+    ax.set_title("The loss falls:\nfast, then slowly")
+    assert "\n" not in plots.alt_text(fig)
+    assert "titled 'The loss falls: fast, then slowly'" in plots.alt_text(fig)
+    plots.describe(ax, "First line.\n  Second line.")
+    assert plots.alt_text(ax) == "First line. Second line."
+
+
 def test_empty_history_is_a_clear_error():
     with pytest.raises(ValueError, match="empty"):
         plots.plot_loss_curves(History())

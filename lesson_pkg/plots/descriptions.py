@@ -61,13 +61,16 @@ def alt_text(target: Figure | Axes) -> str:
 
     A figure's own text if :func:`describe` gave it one; otherwise the texts of its axes
     in order, where an axes without one is summarised from its title, labels and lines.
+    One line: a title's line break becomes a space (a screen reader reads no layout).
     """
     if target in _descriptions:
-        return _descriptions[target]
-    if isinstance(target, Axes):
-        return _summary(target)
-    parts = [_descriptions.get(ax) or _summary(ax) for ax in target.axes if _has_content(ax)]
-    return " ".join(parts) if parts else "An empty figure."
+        text = _descriptions[target]
+    elif isinstance(target, Axes):
+        text = _summary(target)
+    else:
+        parts = [_descriptions.get(ax) or _summary(ax) for ax in target.axes if _has_content(ax)]
+        text = " ".join(parts) if parts else "An empty figure."
+    return " ".join(text.split())
 
 
 def _has_content(ax: Axes) -> bool:
