@@ -68,8 +68,9 @@ def main() -> int:
         print("torch: PyPI's build (a GPU, or not Linux), installed with the course")
         return 0
     print(f"torch {version}: the CPU build (Linux without an NVIDIA GPU), from {CPU_INDEX}")
+    # --no-compile: Python compiles what the lessons import when they first import it
     command = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check"]
-    command += ["--retries", "1", "--timeout", "20", "--extra-index-url", CPU_INDEX]
+    command += ["--no-compile", "--retries", "1", "--timeout", "20", "--extra-index-url", CPU_INDEX]
     done = subprocess.run([*command, f"torch=={version}"])
     if done.returncode != 0:
         print(
