@@ -47,7 +47,10 @@ except ModuleNotFoundError:
 NO_REPOSITORY = """\
 except ModuleNotFoundError as missing:
     raise ModuleNotFoundError(
-        "lesson_pkg is not installed: run `make lab` in the course folder (see its README)"
+        "lesson_pkg is not installed, and this copy of the course names no repository to "
+        "install it from. On your machine: run `make lab` in the course folder (see its "
+        "README). For Colab or Kaggle, the course's maintainers set REPOSITORY_URL in "
+        "lesson_pkg/course.py and run `python tools/launch.py`, which rewrites this cell."
     ) from missing
 """
 TAIL = "prepare_workspace()"
