@@ -102,7 +102,7 @@ def run() -> list[Row]:
     cuda = [line for line in listed if line.lower().startswith("nvidia")]
     torch = next(line for line in listed if line.startswith("torch=="))
     print(f"{len(listed)} packages, {torch}, NVIDIA packages: {len(cuda)}; from pip:")
-    print("".join(line for line in log.splitlines(True) if line.startswith("Successfully")))
+    print("".join(line for line in log.splitlines(True) if line.startswith(("Succ", "torch"))))
     print(
         f"{FIRST_LESSON} executed: {first_run:.1f} s the first time (bytecode written for "
         f"what it imports), {second_run:.1f} s the second; the venv is then "
