@@ -106,6 +106,19 @@ def test_the_first_cell_is_inserted_once_before_the_first_code_cell_then_updated
     nbformat.validate(notebook)
 
 
+def test_launch_writes_the_first_cell_into_notebooks_anywhere_and_check_sees_it(tmp_path, capsys):
+    copy = tmp_path / NOTEBOOKS[1].name
+    shutil.copy(NOTEBOOKS[1], copy)
+    assert launch.main(["--check", str(copy)]) == 1
+    assert capsys.readouterr().out == f"out of date: {copy}\n"
+    assert launch.main([str(copy)]) == 0
+    written = nbformat.read(copy, as_version=4)
+    setup = [cell for cell in written.cells if cell.get("id") == launch.CELL_ID]
+    assert [cell.source for cell in setup] == [launch.first_cell_source()]
+    capsys.readouterr()
+    assert launch.main(["--check", str(copy)]) == 0 and capsys.readouterr().out == ""
+
+
 def test_the_readme_launch_links_are_those_of_the_configured_repository():
     readme = (ROOT / "README.md").read_text()
     block = launch.BLOCK.search(readme)

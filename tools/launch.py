@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.check:
             README.write_text(updated)
     for path in stale:
-        print(f"{'out of date' if args.check else 'updated'}: {path.relative_to(ROOT)}")
+        shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+        print(f"{'out of date' if args.check else 'updated'}: {shown}")
     return 1 if args.check and stale else 0
 
 
