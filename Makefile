@@ -1,7 +1,8 @@
 # The course's entry points. Each target creates .venv and installs what it needs on first
 # use: `make lab` the course alone (a learner's install), `make test` and `make html` add
 # their tools. One stamp file per part makes later runs skip the install until
-# pyproject.toml changes. pip shows its progress: the first run downloads about 0.3 GB.
+# pyproject.toml changes. pip shows its progress: the first run downloads a few hundred MB
+# (torch's CPU wheel alone is 0.19 GB).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
