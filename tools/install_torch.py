@@ -10,9 +10,11 @@ course's install takes torch from PyPI. When the CPU index cannot be reached, it
 and the install goes on from pip's usual sources (a local mirror, or PyPI).
 
 The CPU build's wheel also carries torch's own C++ unit tests and the protobuf compiler,
-which no Python code runs (about 0.14 GB of a 1 GB venv): it removes them after the
-install. ``torch/include`` (C++ headers, for C++ extensions and ``torch.compile``'s CPU
-code) stays.
+which no Python code runs (about 0.14 GB of a 1 GB venv), and its C++ headers (0.06 GB),
+which only C++ extensions and ``torch.compile``'s CPU code (with a C++ compiler) read:
+the course uses neither, and it removes them after the install.
+``pip install --force-reinstall --no-deps torch==VERSION --index-url`` torch's CPU index
+puts them back.
 
 Standard library only: it runs in the new virtual environment before anything is in it.
 """
@@ -64,12 +66,12 @@ def wants_cpu_build(system: str, nvidia_gpu: bool) -> bool:
 
 
 def remove_test_programs(torch_folder: Path) -> int:
-    """Delete the C++ test programs in an installed torch; return the bytes freed.
+    """Delete the C++ test programs and headers in an installed torch; return the bytes freed.
 
-    They are ``torch/test/`` and everything in ``torch/bin/`` but ``torch_shm_manager``
-    (which a DataLoader's worker processes use to share memory).
+    They are ``torch/test/``, ``torch/include/`` and everything in ``torch/bin/`` but
+    ``torch_shm_manager`` (which a DataLoader's worker processes use to share memory).
     """
-    doomed = [torch_folder / "test"]
+    doomed = [torch_folder / "test", torch_folder / "include"]
     doomed += [
         path for path in (torch_folder / "bin").glob("*") if path.name != "torch_shm_manager"
     ]
@@ -107,7 +109,7 @@ def main() -> int:
         )
         return 0
     freed = remove_test_programs(Path(sysconfig.get_path("platlib")) / "torch")
-    print(f"torch: its C++ test programs removed ({freed / 1000**3:.2f} GB no lesson runs)")
+    print(f"torch: its C++ tests and headers removed ({freed / 1000**3:.2f} GB no lesson reads)")
     return 0
 
 
