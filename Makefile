@@ -1,7 +1,8 @@
 # The course's entry points. Each target creates .venv and installs what it needs on first
 # use: `make lab` the course alone (a learner's install), `make test` and `make html` add
 # their tools. One stamp file per part makes later runs skip the install until
-# pyproject.toml changes. pip shows its progress: the first run downloads about 1 GB.
+# pyproject.toml changes. pip shows its progress: the first run downloads a few hundred MB
+# (torch's CPU wheel alone is 0.19 GB).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -19,15 +20,21 @@ install: $(TOOLS)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# torch first: its CPU build on Linux without an NVIDIA GPU (tools/install_torch.py)
+# torch first: its CPU build on Linux without an NVIDIA GPU (tools/install_torch.py).
+# --no-compile: pip writes no bytecode for the whole install (about 0.25 GB); Python
+# compiles what a lesson imports the first time it imports it (a few seconds, once).
 $(COURSE): pyproject.toml | $(BIN)/python
 	@echo "Installing the course into $(VENV)/ (first run only; later runs skip this)"
 	$(BIN)/python tools/install_torch.py
-	$(PIP) -e '.[course]'
+	$(PIP) --no-compile -e '.[course]'
 	@touch $@
 
+# the tools, and bytecode for everything: the suite starts many fresh interpreters
+# (kernels, grading workers), which then never parse torch's sources; as pip does, a file
+# written for another Python version (torch ships some) is skipped, not an error
 $(TOOLS): $(COURSE)
 	$(PIP) -e '.[course,grading,test,docs]'
+	$(BIN)/python -m compileall -qq -j 0 $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))') || true
 	@touch $@
 
 $(DOCS): pyproject.toml | $(BIN)/python

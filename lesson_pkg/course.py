@@ -2,7 +2,7 @@
 
 Everything that links to the course or installs it reads these values: the site's
 launch buttons (``docs/conf.py``), the README's "Open in Colab" and "Open in Kaggle"
-links and every notebook's first cell (``tools/launch_cell.py`` writes both). A value
+links and every notebook's first cell (``tools/launch.py`` writes both). A value
 left empty means "not offered": no link is made for it, never a placeholder.
 """
 

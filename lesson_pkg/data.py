@@ -1,4 +1,4 @@
-"""Data sets for the lessons: generated from a seed, or shipped inside scikit-learn.
+"""Data sets for the lessons: generated from a seed, or shipped inside the package.
 
 Nothing is downloaded. Every generator takes a ``seed`` and gives the same tensors for
 the same seed on every machine. Features are float32 tensors; class labels are int64
@@ -8,9 +8,12 @@ with one output returns.
 
 from __future__ import annotations
 
+import gzip
 import math
+from importlib import resources
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -179,25 +182,33 @@ def train_val_split(
 
 
 def load_digits(val_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0) -> Split:
-    """The 1,797 handwritten digits (8 x 8 pixels, 10 classes) bundled with scikit-learn.
+    """The 1,797 handwritten digits (8 x 8 pixels, 10 classes) shipped inside the package.
 
-    Pixels are scaled from 0..16 to 0..1 and flattened to 64 features. The set is shuffled
-    with ``seed`` and split into training, validation and test parts.
+    The test set of the UCI "Optical Recognition of Handwritten Digits" data (CC BY 4.0;
+    ``lesson_pkg/datasets/README.md`` names the source), the same rows as scikit-learn's
+    ``load_digits``. Pixels are scaled from 0..16 to 0..1 and flattened to 64 features.
+    The set is shuffled with ``seed`` and split into training, validation and test parts.
 
     Returns
     -------
     Split
         ``train``, ``val`` and ``test``, each ``(features (n, 64) float32, labels (n,) int64)``.
     """
-    from sklearn.datasets import load_digits as sklearn_load_digits
-
-    digits = sklearn_load_digits()
-    features = torch.tensor(digits.data, dtype=torch.float32) / 16.0
-    labels = torch.tensor(digits.target, dtype=torch.long)
+    pixels, digits = _digits()
+    features = torch.tensor(pixels, dtype=torch.float32) / 16.0
+    labels = torch.tensor(digits, dtype=torch.long)
     test_fraction = validation.check_real(test_fraction, "test_fraction", 0.0, 1.0)
     rest, test = train_val_split(features, labels, test_fraction, seed)
     train, val = train_val_split(*rest, val_fraction / (1 - test_fraction), seed)
     return Split(train=train, val=val, test=test)
+
+
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped digits: pixel counts (1797, 64) and digits (1797,), both uint8."""
+    with (resources.files("lesson_pkg") / "datasets" / "digits.csv.gz").open("rb") as packed:
+        with gzip.open(packed, "rt", encoding="ascii") as text:
+            rows = np.loadtxt(text, delimiter=",", dtype=np.uint8)
+    return rows[:, :64], rows[:, 64]
 
 
 def make_loader(

@@ -29,7 +29,6 @@ _MODULES = {
     "torch": "torch",
     "numpy": "numpy",
     "matplotlib": "matplotlib",
-    "sklearn": "scikit-learn",
 }
 
 

@@ -1,5 +1,9 @@
 """The data sets: seeded, shaped as documented, and shipped (nothing is downloaded)."""
 
+import subprocess
+import sys
+
+import numpy as np
 import pytest
 import torch
 
@@ -52,7 +56,7 @@ def test_train_val_split_partitions_the_samples():
     assert torch.equal(train_x[:, 0].long(), train_y)
 
 
-def test_digits_ship_with_scikit_learn_and_split_three_ways():
+def test_digits_ship_with_the_package_and_split_three_ways():
     split = data.load_digits(val_fraction=0.2, test_fraction=0.2, seed=0)
     sizes = [len(part[1]) for part in split]
     assert sum(sizes) == 1797
@@ -61,6 +65,31 @@ def test_digits_ship_with_scikit_learn_and_split_three_ways():
     assert features.shape[1] == 64 and features.dtype == torch.float32
     assert 0.0 <= features.min() and features.max() <= 1.0
     assert set(labels.tolist()) == set(range(10))
+
+
+def test_the_shipped_digits_are_scikit_learns_exactly():
+    from sklearn.datasets import load_digits as sklearn_load_digits
+
+    reference = sklearn_load_digits()
+    pixels, digits = data._digits()
+    assert pixels.shape == (1797, 64) and digits.shape == (1797,)
+    assert np.array_equal(pixels, reference.data) and np.array_equal(digits, reference.target)
+    # the split is the one scikit-learn's arrays give through the same steps
+    features = torch.tensor(reference.data, dtype=torch.float32) / 16.0
+    rest, test = data.train_val_split(features, torch.tensor(reference.target), 0.2, seed=3)
+    train, val = data.train_val_split(*rest, 0.2 / 0.8, seed=3)
+    split = data.load_digits(0.2, 0.2, seed=3)
+    for ours, theirs in zip(split, (train, val, test), strict=True):
+        assert torch.equal(ours[0], theirs[0]) and torch.equal(ours[1], theirs[1])
+
+
+def test_load_digits_needs_no_scikit_learn():
+    code = (
+        "import sys; from lesson_pkg.data import load_digits; load_digits(); "
+        "assert 'sklearn' not in sys.modules and 'scipy' not in sys.modules"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
 
 
 def test_loader_order_depends_only_on_its_seed():

@@ -3,7 +3,6 @@ alone, and a test command that leaves a learner's work alone and passes whatever
 """
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from IPython.core.inputtransformer2 import TransformerManager
 from lesson_pkg import course
 from lesson_pkg.maintenance.exercise_stubs import stubs_for
 from lesson_pkg.workspace import prepare_workspace, shipped_stubs
-from tools import launch
+from tools import install_torch, launch
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -107,6 +106,19 @@ def test_the_first_cell_is_inserted_once_before_the_first_code_cell_then_updated
     nbformat.validate(notebook)
 
 
+def test_launch_writes_the_first_cell_into_notebooks_anywhere_and_check_sees_it(tmp_path, capsys):
+    copy = tmp_path / NOTEBOOKS[1].name
+    shutil.copy(NOTEBOOKS[1], copy)
+    assert launch.main(["--check", str(copy)]) == 1
+    assert capsys.readouterr().out == f"out of date: {copy}\n"
+    assert launch.main([str(copy)]) == 0
+    written = nbformat.read(copy, as_version=4)
+    setup = [cell for cell in written.cells if cell.get("id") == launch.CELL_ID]
+    assert [cell.source for cell in setup] == [launch.first_cell_source()]
+    capsys.readouterr()
+    assert launch.main(["--check", str(copy)]) == 0 and capsys.readouterr().out == ""
+
+
 def test_the_readme_launch_links_are_those_of_the_configured_repository():
     readme = (ROOT / "README.md").read_text()
     block = launch.BLOCK.search(readme)
@@ -120,6 +132,21 @@ def test_the_readme_launch_links_are_those_of_the_configured_repository():
     )
     assert f"{REPOSITORY}/blob/v1/notebooks/{NOTEBOOKS[0].name})" in table
     assert launch.readme_links("https://gitlab.com/a/b", "v1") == ""
+
+
+def test_the_light_install_removes_torchs_cpp_tests_and_keeps_what_python_uses(tmp_path):
+    torch = tmp_path / "torch"
+    kept = ["__init__.py", "lib/libtorch_cpu.so", "bin/torch_shm_manager"]
+    removed = ["test/op_registration_test", "include/ATen/ATen.h", "bin/test_api", "bin/protoc"]
+    for index, name in enumerate(kept + removed):
+        (torch / name).parent.mkdir(parents=True, exist_ok=True)
+        (torch / name).write_bytes(b"x" * (index + 1))
+    freed = install_torch.remove_test_programs(torch)
+    assert freed == sum(range(len(kept) + 1, len(kept) + len(removed) + 1))
+    assert sorted(
+        path.relative_to(torch).as_posix() for path in torch.rglob("*") if path.is_file()
+    ) == sorted(kept)
+    assert not (torch / "test").exists()
 
 
 # --- the wheel alone, in an empty folder outside the repository, without a network ---
@@ -209,31 +236,73 @@ from nbclient import NotebookClient
 notebook = nbformat.read(sys.argv[1], as_version=4)
 NotebookClient(notebook, timeout=300, kernel_name="python3",
                resources={"metadata": {"path": "."}}).execute()
-print(notebook.cells[int(sys.argv[2])].outputs)
+nbformat.write(notebook, sys.argv[2])
+"""
+# the learner solves exercise 1 in the file the first cell put beside the notebook
+LEARNERS_FILE = """
+from pathlib import Path
+from lesson_pkg.checks import check
+before = check("mse_loss").score
+Path("exercises", "ex01_losses.py").write_text({solution!r})
+print("check reads the file beside the notebook:", before, check("mse_loss").passed)
 """
 
 
+def _printed(cell: nbformat.NotebookNode) -> str:
+    return "".join(
+        output.get("text", "") for output in cell.outputs if output.output_type == "stream"
+    )
+
+
+@pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="a students' copy has no solutions/")
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
 def test_every_notebook_runs_from_an_empty_folder_with_its_first_cell(
     wheel_venv, tmp_path, notebook
 ):
-    """As in Colab: the notebook alone, its first cell (tools/launch.py) finds lesson_pkg
-    installed and puts the exercise files beside it; every cell runs without a network."""
+    """As in Colab: the notebook alone in an empty folder outside the repository, in a venv
+    holding only the wheel, its dependencies and a kernel, with no network. Its first cell
+    (tools/launch.py's, for a configured repository) finds lesson_pkg installed, installs
+    nothing and puts the exercise files beside the notebook; every cell of every lesson
+    runs, all six in full (about two minutes on 2 cores, after the venv's two); a last
+    cell added to the copy shows `check` reading the learner's file there, before and
+    after they solve exercise 1."""
     lesson = nbformat.read(notebook, as_version=4)
     launch.with_first_cell(lesson, launch.first_cell_source(REPOSITORY))
-    index = next(i for i, cell in enumerate(lesson.cells) if cell.get("id") == launch.CELL_ID)
-    nbformat.write(lesson, tmp_path / notebook.name)
+    solution = (SOLUTIONS / "ex01_losses.py").read_text()
+    lesson.cells.append(nbformat.v4.new_code_cell(LEARNERS_FILE.format(solution=solution)))
+    folder = tmp_path / "content"  # Colab's working folder
+    folder.mkdir()
+    nbformat.write(lesson, folder / notebook.name)
     ran = subprocess.run(
-        _offline([str(wheel_venv), "-c", RUN_NOTEBOOK, notebook.name, str(index)]),
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        _offline([str(wheel_venv), "-c", RUN_NOTEBOOK, notebook.name, str(tmp_path / "ran.ipynb")]),
+        cwd=folder, capture_output=True, text=True, timeout=600,
         env=_without("LESSON_PKG_EXERCISES", "PYTHONPATH"),
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr[-3000:]
-    assert "Your exercise files are in" in ran.stdout
-    assert re.search(r"ex01_losses\.py", ran.stdout)
-    assert (tmp_path / "exercises" / "ex01_losses.py").read_text() == shipped_stubs()[
-        "ex01_losses.py"
+    executed = nbformat.read(tmp_path / "ran.ipynb", as_version=4)
+    first = next(cell for cell in executed.cells if cell.get("id") == launch.CELL_ID)
+    assert _printed(first).startswith(f"Your exercise files are in {folder / 'exercises'}: ")
+    assert "pip" not in _printed(first)  # lesson_pkg was importable: nothing installed
+    assert sorted(path.name for path in (folder / "exercises").iterdir()) == sorted(shipped_stubs())
+    assert (folder / "exercises" / "ex02_epochs.py").read_text() == shipped_stubs()[
+        "ex02_epochs.py"
     ]
+    assert "check reads the file beside the notebook: 0 True" in _printed(executed.cells[-1])
+
+
+def test_the_unconfigured_first_cell_says_what_to_set_where_lesson_pkg_is_missing(tmp_path):
+    """Where lesson_pkg is not installed and no repository is set, the cell stops with a
+    message naming `make lab` and REPOSITORY_URL (never an install from a placeholder)."""
+    python = TransformerManager().transform_cell(launch.first_cell_source(""))
+    bare = Path(sys.base_prefix) / "bin" / "python3"  # the interpreter beneath this venv
+    ran = subprocess.run(
+        [str(bare), "-I", "-c", python], cwd=tmp_path, capture_output=True, text=True,
+        env=_without("PYTHONPATH"),
+    )  # fmt: skip
+    assert ran.returncode == 1
+    assert "ModuleNotFoundError: lesson_pkg is not installed" in ran.stderr
+    assert "make lab" in ran.stderr and "REPOSITORY_URL in lesson_pkg/course.py" in ran.stderr
+    assert not list(tmp_path.iterdir())  # nothing written
 
 
 # --- a learner who solved exercise 1 runs the README's test command ---

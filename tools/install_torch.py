@@ -9,6 +9,13 @@ or on macOS and Windows (where PyPI's wheel is the CPU build), it does nothing a
 course's install takes torch from PyPI. When the CPU index cannot be reached, it says so
 and the install goes on from pip's usual sources (a local mirror, or PyPI).
 
+The CPU build's wheel also carries torch's own C++ unit tests and the protobuf compiler,
+which no Python code runs (about 0.14 GB of a 1 GB venv), and its C++ headers (0.06 GB),
+which only C++ extensions and ``torch.compile``'s CPU code (with a C++ compiler) read:
+the course uses neither, and it removes them after the install.
+``pip install --force-reinstall --no-deps torch==VERSION --index-url`` torch's CPU index
+puts them back.
+
 Standard library only: it runs in the new virtual environment before anything is in it.
 """
 
@@ -17,8 +24,10 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -56,6 +65,27 @@ def wants_cpu_build(system: str, nvidia_gpu: bool) -> bool:
     return system == "Linux" and not nvidia_gpu
 
 
+def remove_test_programs(torch_folder: Path) -> int:
+    """Delete the C++ test programs and headers in an installed torch; return the bytes freed.
+
+    They are ``torch/test/``, ``torch/include/`` and everything in ``torch/bin/`` but
+    ``torch_shm_manager`` (which a DataLoader's worker processes use to share memory).
+    """
+    doomed = [torch_folder / "test", torch_folder / "include"]
+    doomed += [
+        path for path in (torch_folder / "bin").glob("*") if path.name != "torch_shm_manager"
+    ]
+    freed = 0
+    for path in doomed:
+        if path.is_dir() and not path.is_symlink():
+            freed += sum(each.lstat().st_size for each in path.rglob("*") if each.is_file())
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            freed += path.lstat().st_size
+            path.unlink()
+    return freed
+
+
 def main() -> int:
     version = pinned_torch()
     try:
@@ -68,14 +98,18 @@ def main() -> int:
         print("torch: PyPI's build (a GPU, or not Linux), installed with the course")
         return 0
     print(f"torch {version}: the CPU build (Linux without an NVIDIA GPU), from {CPU_INDEX}")
+    # --no-compile: Python compiles what the lessons import when they first import it
     command = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check"]
-    command += ["--retries", "1", "--timeout", "20", "--extra-index-url", CPU_INDEX]
+    command += ["--no-compile", "--retries", "1", "--timeout", "20", "--extra-index-url", CPU_INDEX]
     done = subprocess.run([*command, f"torch=={version}"])
     if done.returncode != 0:
         print(
             f"torch: {CPU_INDEX} could not be used; the course's install takes torch from "
             "pip's usual sources (on Linux, PyPI's is the larger CUDA build)"
         )
+        return 0
+    freed = remove_test_programs(Path(sysconfig.get_path("platlib")) / "torch")
+    print(f"torch: its C++ tests and headers removed ({freed / 1000**3:.2f} GB no lesson reads)")
     return 0
 
 

@@ -47,7 +47,10 @@ except ModuleNotFoundError:
 NO_REPOSITORY = """\
 except ModuleNotFoundError as missing:
     raise ModuleNotFoundError(
-        "lesson_pkg is not installed: run `make lab` in the course folder (see its README)"
+        "lesson_pkg is not installed, and this copy of the course names no repository to "
+        "install it from. On your machine: run `make lab` in the course folder (see its "
+        "README). For Colab or Kaggle, the course's maintainers set REPOSITORY_URL in "
+        "lesson_pkg/course.py and run `python tools/launch.py`, which rewrites this cell."
     ) from missing
 """
 TAIL = "prepare_workspace()"
@@ -115,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.check:
             README.write_text(updated)
     for path in stale:
-        print(f"{'out of date' if args.check else 'updated'}: {path.relative_to(ROOT)}")
+        shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+        print(f"{'out of date' if args.check else 'updated'}: {shown}")
     return 1 if args.check and stale else 0
 
 
