@@ -362,8 +362,8 @@ QUOTED = {
         "lr  0.5: settles on all 5, median 0.269",
         "lr    1: settles on all 5, median 0.251 (from 0.136 to 0.261)",  # as notebook 01 prints
         "lr  2.5: settles on all 5, median 0.204 (from 0.076 to 0.308)",
-        "lr    3: erratic on a seed or more",
-        "lr    5: erratic on a seed or more",
+        "lr    3: erratic on 2 of 5 seeds",  # "erratic on 2 of them", as notebook 01 counts
+        "lr    5: erratic on a seed or more",  # how many depends on the CPU's rounding
         "* gap: the printed validation loss minus the printed training loss",
     ],
     "03": [

@@ -75,11 +75,12 @@ def binary_cross_entropy_with_logits(
     exactly 0, and ``log(0)`` is ``-inf``. Rewritten without the sigmoid, since
     ``-log(sigmoid(z)) = log(1 + exp(-z))`` and ``-log(1 - sigmoid(z)) = log(1 + exp(z))``:
 
-    ``loss_i = log(1 + exp(z_i)) - z_i * y_i``
+    ``loss_i = y_i * log(1 + exp(-z_i)) + (1 - y_i) * log(1 + exp(z_i))``
 
-    then reduced as in :func:`mse_loss`. ``exp(z)`` overflows for large ``z``, so compute
-    ``log(1 + exp(z))`` as ``log(exp(0) + exp(z))``, which ``torch.logaddexp`` does
-    without overflow. Its gradient is ``sigmoid(z_i) - y_i``: predicted minus true.
+    then reduced as in :func:`mse_loss`. ``exp`` overflows for a large argument, so
+    compute each ``log(1 + exp(x))`` as ``log(exp(0) + exp(x))``, which
+    ``torch.logaddexp`` does without overflow, and accurately when the result is tiny.
+    Its gradient is ``sigmoid(z_i) - y_i``: predicted minus true.
 
     Shapes: ``input`` (logits, any real numbers) and ``target`` (0 or 1) have the same
     shape, any shape.
@@ -88,11 +89,14 @@ def binary_cross_entropy_with_logits(
     torch.tensor([1.0, 0.0]))`` is ``tensor(0.2201)``; a confident mistake, a logit of
     -1000 for a 1, costs 1000.
 
-    Hint: ``torch.logaddexp(torch.zeros_like(z), z)`` is ``log(1 + exp(z))`` for any
-    ``z``. The other stable form, ``max(z, 0) + log(1 + exp(-|z|))``, has the same
-    values, but its gradient at exactly ``z = 0`` (where a zero-initialised model
-    starts) depends on how autograd treats the kinks: with ``clamp`` or ``relu`` for the
-    max it is ``1 - y`` or ``-y`` instead of ``0.5 - y``.
+    Hint: ``torch.logaddexp(torch.zeros_like(z), x)`` is ``log(1 + exp(x))`` for any
+    ``x``: use it with ``x = -z`` and with ``x = z``. The one-line form
+    ``log(1 + exp(z)) - z * y`` is the same loss, but for ``y = 1`` it subtracts ``z``
+    from ``z + exp(-z)``, which in float32 rounds to exactly 0 from ``z`` about 15,
+    where the loss is still ``3e-7``: confident right answers lose their small loss.
+    ``max(z, 0) + log(1 + exp(-|z|))`` has kinks at ``z = 0`` (where a zero-initialised
+    model starts): with ``clamp`` or ``relu`` for the max, autograd's gradient there is
+    ``1 - y`` or ``-y`` instead of ``0.5 - y``.
     """
     raise NotImplementedError("write this function: see its docstring")
 

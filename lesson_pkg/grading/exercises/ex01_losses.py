@@ -220,8 +220,8 @@ BCE_LOGITS.case("inputs are not changed", 1, lambda: logit_pairs(23)[::5], Check
 
 @BCE_LOGITS.mistake(
     "sigmoid then log breaks for large logits: sigmoid(-200) is 0 in float32 and "
-    "log(0) is -inf; use the stable form log(1 + exp(z)) - z * y, with "
-    "torch.logaddexp(torch.zeros_like(z), z) for log(1 + exp(z))"
+    "log(0) is -inf; use the stable form y * log(1 + exp(-z)) + (1 - y) * log(1 + exp(z)), "
+    "with torch.logaddexp(torch.zeros_like(z), x) for log(1 + exp(x))"
 )
 def bce_logits_sigmoid_then_log(input, target, reduction="mean"):
     probabilities = torch.sigmoid(input)
@@ -233,7 +233,8 @@ def bce_logits_sigmoid_then_log(input, target, reduction="mean"):
 
 @BCE_LOGITS.mistake(
     "flooring log(sigmoid(z)) at -100 caps the loss of a confident mistake at 100: "
-    "use the stable form log(1 + exp(z)) - z * y (torch.logaddexp), which stays finite"
+    "use the stable form y * log(1 + exp(-z)) + (1 - y) * log(1 + exp(z)) "
+    "(torch.logaddexp), which stays finite"
 )
 def bce_logits_floored_log(input, target, reduction="mean"):
     probabilities = torch.sigmoid(input)
@@ -256,7 +257,7 @@ def bce_logits_softplus_without_abs(input, target, reduction="mean"):
     return losses.mean() if reduction == "mean" else losses.sum()
 
 
-@BCE_LOGITS.mistake("the term for y = 0 is missing: log(1 + exp(z)) - z * y covers both labels")
+@BCE_LOGITS.mistake("the term for y = 0 is missing: add (1 - y) * log(1 + exp(z))")
 def bce_logits_missing_negative_term(input, target, reduction="mean"):
     losses = target * (input.clamp(min=0) - input + torch.log1p(torch.exp(-input.abs())))
     if reduction == "none":
