@@ -180,7 +180,7 @@ def test_reliability_diagram_and_precision_recall_describe_their_data():
     bins = {"model": [(0.6, 1.0, 1), (0.9, 0.5, 2)]}
     ax = plots.plot_reliability_diagram(bins, {"model": 0.4})
     assert (
-        "its fullest bin, 2 predictions at mean confidence 0.90, is right 0.50"
+        "its fullest bin, 2 predictions at mean confidence 0.900, is right 0.500"
         in plots.alt_text(ax)
     )
     with pytest.raises(ValueError, match="same models"):

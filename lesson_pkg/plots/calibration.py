@@ -56,11 +56,13 @@ def plot_reliability_diagram(
         top = max(rows, key=lambda row: row[2])
         parts.append(
             f"{name} (ECE {ece[name]:.2f}): its fullest bin, {top[2]} predictions at mean "
-            f"confidence {top[0]:.2f}, is right {top[1]:.2f} of the time"
+            f"confidence {top[0]:.3f}, is right {top[1]:.3f} of the time"
         )
     ax.set_xlim(0.45, 1.01)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("confidence (the predicted class's probability), per bin")
+    ax.set_xlabel(
+        "confidence (the predicted class's probability); marker area: predictions in the bin"
+    )
     ax.set_ylabel("accuracy in the bin")
     ax.grid(alpha=0.3)
     _legend_outside(ax)
