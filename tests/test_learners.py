@@ -83,6 +83,12 @@ def test_the_first_cell_installs_the_release_only_where_lesson_pkg_is_missing():
     )
     python = TransformerManager().transform_cell(source)
     assert python.count("prepare_workspace()") == 1
+    assert all(
+        not cell.outputs
+        for path in NOTEBOOKS
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.get("id") == launch.CELL_ID
+    ), "a stored first cell shows an output (a path of this machine fails nbval elsewhere)"
     # in the course (lesson_pkg importable) it runs no install and prints nothing
     ran = subprocess.run(
         [sys.executable, "-c", python], cwd=ROOT / "notebooks", capture_output=True, text=True,

@@ -53,7 +53,7 @@ except ModuleNotFoundError as missing:
         "lesson_pkg/course.py and run `python tools/launch.py`, which rewrites this cell."
     ) from missing
 """
-TAIL = "prepare_workspace()"
+TAIL = "exercises_folder = prepare_workspace()"  # an assignment: the cell shows nothing
 
 
 def first_cell_source(repository: str = "", ref: str = course.RELEASE_TAG) -> str:
