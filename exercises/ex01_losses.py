@@ -20,7 +20,8 @@ def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
     averages all ``input.numel()`` values (every element of every dimension, not the
     batch size), "sum" adds them up, "none" returns them all (the shape of ``input``).
 
-    Shapes: ``input`` and ``target`` have the same shape, any shape.
+    Shapes: ``input`` and ``target`` have the same shape, any shape. Do not change
+    ``input`` or ``target`` in place (the grader checks).
 
     Example: ``mse_loss(torch.tensor([3.0]), torch.tensor([2.0]))`` is ``tensor(1.)``.
 
@@ -83,7 +84,7 @@ def binary_cross_entropy_with_logits(
     Its gradient is ``sigmoid(z_i) - y_i``: predicted minus true.
 
     Shapes: ``input`` (logits, any real numbers) and ``target`` (0 or 1) have the same
-    shape, any shape.
+    shape, any shape. Do not change ``input`` or ``target`` in place (the grader checks).
 
     Example: ``binary_cross_entropy_with_logits(torch.tensor([2.0, -1.0]),
     torch.tensor([1.0, 0.0]))`` is ``tensor(0.2201)``; a confident mistake, a logit of
@@ -111,7 +112,7 @@ def cross_entropy(
     of targets that are not ignored (all ignored: NaN, 0/0, as in torch).
 
     Shapes: ``input`` (N, C) logits; ``target`` (N,) class indices (int64) in [0, C), or
-    ``ignore_index``.
+    ``ignore_index``. Do not change ``input`` or ``target`` in place (the grader checks).
 
     Example: ``cross_entropy(torch.tensor([[2.0, 0.5, 0.1]]), torch.tensor([0]))`` is
     ``tensor(0.3168)``.
