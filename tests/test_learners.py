@@ -99,8 +99,23 @@ def test_the_first_cell_installs_the_release_only_where_lesson_pkg_is_missing():
     assert "%pip" not in unconfigured and "make lab" in unconfigured
 
 
+def _without_first_cell(path: Path) -> nbformat.NotebookNode:
+    """A stored notebook as it was before ``tools/launch.py`` gave it its first cell."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells = [cell for cell in notebook.cells if cell.get("id") != launch.CELL_ID]
+    return notebook
+
+
+def test_every_stored_notebook_and_the_readme_carry_the_current_first_cell(capsys):
+    assert launch.main(["--check"]) == 0, capsys.readouterr().out
+    for path in NOTEBOOKS:
+        cells = nbformat.read(path, as_version=4).cells
+        first_code = next(cell for cell in cells if cell.cell_type == "code")
+        assert first_code.get("id") == launch.CELL_ID, path.name
+
+
 def test_the_first_cell_is_inserted_once_before_the_first_code_cell_then_updated():
-    notebook = nbformat.read(NOTEBOOKS[1], as_version=4)
+    notebook = _without_first_cell(NOTEBOOKS[1])
     first_code = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
     count = len(notebook.cells)
     assert launch.with_first_cell(notebook, "old") is True
@@ -114,7 +129,7 @@ def test_the_first_cell_is_inserted_once_before_the_first_code_cell_then_updated
 
 def test_launch_writes_the_first_cell_into_notebooks_anywhere_and_check_sees_it(tmp_path, capsys):
     copy = tmp_path / NOTEBOOKS[1].name
-    shutil.copy(NOTEBOOKS[1], copy)
+    nbformat.write(_without_first_cell(NOTEBOOKS[1]), copy)
     assert launch.main(["--check", str(copy)]) == 1
     assert capsys.readouterr().out == f"out of date: {copy}\n"
     assert launch.main([str(copy)]) == 0

@@ -3,9 +3,10 @@
 Switching off the worker's block of the built-ins (through the module table or frames),
 a FIFO named like an exercise file, a zip linked to a classmate's, deep or huge replies,
 a formula as a folder name in the similarity report, a student folder named like a class
-output. One hole is still open and marked ``xfail(strict=True)``: memory a worker pins
-outside its address-space limit (a RAM-backed /tmp, System V shared memory). Every
-grader run here has a timeout and its whole process group is killed when it runs past it.
+output. Two holes are still open and marked ``xfail(strict=True)``: memory a worker pins
+outside its address-space limit (a RAM-backed /tmp, System V shared memory), and the
+built-in a submission runs in a thread or a process of its own. Every grader run here
+has a timeout and its whole process group is killed when it runs past it.
 """
 
 from __future__ import annotations
@@ -305,3 +306,69 @@ def test_honest_code_is_not_mistaken_for_reaching_into_the_grader():
     assert reaches_into_grader("import sys\ngetattr(sys, '_get' 'frame')") == "_getframe"
     for path in (ROOT / "solutions").glob("ex*.py"):
         assert reaches_into_grader(path.read_text()) is None, path
+
+
+# --- 9. the built-in reached from outside the call's thread or process (open) -----------
+# Found by the review of the restructured grader (December 2026). The block of the
+# built-ins is a TorchDispatchMode, which holds for the calling thread only; a thread the
+# submission starts runs the aten operator unblocked, and so does a fresh interpreter it
+# starts. Closing it needs the worker to start no thread or process once a submission is
+# imported (a seccomp filter on clone/fork/exec, with torch on one thread): still open.
+
+IN_A_THREAD = """
+import threading
+
+
+def mse_loss(input, target, reduction="mean"):
+    box = {}
+    mode = {"none": 0, "mean": 1, "sum": 2}[reduction]
+
+    def run():
+        box["value"] = torch._ops._OpNamespace("aten").mse_loss.default(input, target, mode)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return box["value"]
+"""
+
+IN_A_PROCESS = """
+import pickle
+import subprocess
+import sys
+
+HELPER = (
+    "import pickle, sys, torch\\n"
+    "a, b, reduction = pickle.load(sys.stdin.buffer)\\n"
+    "pickle.dump(torch.nn.functional.mse_loss(a, b, reduction=reduction), sys.stdout.buffer)\\n"
+)
+
+
+def mse_loss(input, target, reduction="mean"):
+    if input.requires_grad:
+        raise NotImplementedError("values only: enough to show the hole")
+    helper = subprocess.run(
+        [sys.executable, "-c", HELPER],
+        input=pickle.dumps((input.detach(), target.detach(), reduction)),
+        capture_output=True,
+        check=True,
+    )
+    return pickle.loads(helper.stdout)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="open: the block of the built-ins is per thread")
+@pytest.mark.parametrize("route", ["thread", "process"])
+@pytest.mark.parametrize("environment", MODES)
+def test_the_built_in_run_in_another_thread_or_process_earns_nothing(
+    tmp_path, environment, route, monkeypatch
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    attack = IN_A_THREAD if route == "thread" else IN_A_PROCESS
+    submission = write_submission([], tmp_path / "submission", {"mse_loss": attack})
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", "strict")
+    earned, possible = scores_by_function(results)["mse_loss"]
+    assert possible > 0 and earned == 0, f"{route}: {earned} of {possible}"

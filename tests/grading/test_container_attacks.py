@@ -13,7 +13,7 @@ namespaces: bubblewrap cannot start, and the worker runs as an unprivileged user
 
 Each path attack is also graded with ``--isolation none``, where it must earn its points:
 proof that the attack is real, so that its zero elsewhere means the isolation held.
-An honest answer that imports installed packages (scipy, numpy.polynomial) earns full
+An honest answer that imports installed packages (matplotlib, numpy.polynomial) earns full
 marks in every mode.
 """
 
@@ -123,9 +123,9 @@ def mse_loss(input, target, reduction="mean"):
 HONEST_IMPORTS = """
 def steps_per_epoch(n_samples, batch_size, drop_last=False):
     import numpy.polynomial
-    from scipy import special
+    from matplotlib import colors
 
-    assert numpy.polynomial.Polynomial([1, 2])(1) == 3 and special.comb(4, 2) == 6
+    assert numpy.polynomial.Polynomial([1, 2])(1) == 3 and colors.to_hex((1, 0, 0)) == "#ff0000"
     if drop_last:
         return n_samples // batch_size
     return -(-n_samples // batch_size)

@@ -251,7 +251,7 @@ def test_the_installed_wheel_grades_as_gradescope_runs_it(gradescope, environmen
     results = json.loads((root / "results" / "results.json").read_text())
     scores = scores_by_function(results)
     assert scores["mse_loss"][0] == 0, results["output"]
-    assert scores["steps_per_epoch"][0] == scores["steps_per_epoch"][1] > 0  # scipy imported
+    assert scores["steps_per_epoch"][0] == scores["steps_per_epoch"][1] > 0  # matplotlib imported
 
 
 def test_the_autograder_always_leaves_a_results_json_that_says_why(gradescope, tmp_path):
