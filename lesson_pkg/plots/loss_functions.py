@@ -165,8 +165,9 @@ def plot_optimizer_comparison(
     curve_ax.set_yscale("log")
     if erratic:
         _erratic_band(sweep_ax)
+    sweep_ax.plot([], [], "o", ms=11, mfc="none", color="0.3", label="a ring: the best rate")
     sweep_ax.set_xlabel("learning rate (log scale)")
-    sweep_ax.set_ylabel(f"{name}, {end}\n(log scale; a ring: the best rate)")
+    sweep_ax.set_ylabel(_two_lines(f"{name}, {end} (log scale)"))
     sweep_ax.set_title("Each optimizer's own range of rates")
     curve_ax.set_ylabel(f"{name} (log scale)")
     curve_ax.set_title("Each at its best rate")
@@ -181,6 +182,15 @@ def plot_optimizer_comparison(
         f"each optimizer at its best rate{shaded}. {'; '.join(parts)}.",
     )
     return [sweep_ax, curve_ax]
+
+
+def _two_lines(label: str) -> str:
+    """``label`` broken at the space nearest its middle, to fit beside a narrow panel."""
+    spaces = [i for i, char in enumerate(label) if char == " "]
+    if not spaces:
+        return label
+    cut = min(spaces, key=lambda i: abs(2 * i - len(label)))
+    return f"{label[:cut]}\n{label[cut + 1 :]}"
 
 
 def _optimizer_names(
