@@ -59,12 +59,13 @@ def learning_rate_explorer(
     epochs: int = 20,
     static_rates: tuple[float, ...] = STATIC_LEARNING_RATES,
     static_title: str | None = None,
+    static_shade_from: int | None = None,
 ) -> None:
     """Sliders for the learning rate and the number of epochs, redrawing the loss curve.
 
     Static views show instead one panel per rate of ``static_rates`` (by default too
     small, right and too large), each on its own scale, under ``static_title`` (the
-    point those panels make).
+    point those panels make), with the epochs from ``static_shade_from`` on shaded.
     """
     import ipywidgets as widgets
     from IPython.display import display
@@ -96,6 +97,7 @@ def learning_rate_explorer(
         {f"lr = {lr:g}": _line_run(lr, epochs) for lr in static_rates},
         figure=static,
         title=static_title,
+        shade_from=static_shade_from,
     )
     display(
         {

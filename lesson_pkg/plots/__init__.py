@@ -45,6 +45,7 @@ from lesson_pkg.plots.descriptions import alt_text, describe, register_alt_text
 from lesson_pkg.plots.learning_rates import (
     plot_batch_size_noise,
     plot_range_test,
+    plot_recorded_above_validation,
     plot_stability_sweep,
     steepest_fall,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "plot_optimizer_comparison",
     "plot_precision_recall",
     "plot_range_test",
+    "plot_recorded_above_validation",
     "plot_reliability_diagram",
     "plot_runs",
     "plot_stability_sweep",

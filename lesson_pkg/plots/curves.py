@@ -292,6 +292,7 @@ def plot_learning_rate_regimes(
     figure: Figure | None = None,
     title: str | None = None,
     floor: float | None = None,
+    shade_from: int | None = None,
 ) -> list[Axes]:
     """One panel per run, side by side, each on its own scale: for learning-rate regimes.
 
@@ -302,7 +303,10 @@ def plot_learning_rate_regimes(
     figure to draw on (a new one otherwise); ``title``: the figure's point, drawn above
     the panels and quoted in the alt text; ``floor``: the lowest loss reachable (the
     noise in the data), drawn as a dashed line in every panel that did not diverge, so
-    that "still far from its floor" can be seen. Returns the axes, left to right.
+    that "still far from its floor" can be seen; ``shade_from``: an epoch, from which to
+    the last epoch each panel on a linear scale is shaded (the epochs a quoted spread
+    comes from). A panel on a log scale says so in its title. Returns the axes, left to
+    right.
 
     Examples
     --------
@@ -332,11 +336,15 @@ def plot_learning_rate_regimes(
             if wide:
                 ax.set_yscale("log")
             above = ""
+            if shade_from is not None and not wide:
+                span = (shade_from - 0.5, epochs[-1] + 0.5)
+                ax.axvspan(*span, color="0.92", zorder=0, label=f"epochs {shade_from}-{epochs[-1]}")
             if floor is not None:
                 ax.axhline(floor, color="#000000", ls="--", lw=1, label=f"floor {_number(floor)}")
-                ax.legend(loc="upper right")
                 ratio = values[-1] / floor
                 above = f", ending {ratio:.1f} times the dashed floor {_number(floor)}"
+            if floor is not None or (shade_from is not None and not wide):
+                ax.legend(loc="upper right")
             parts.append(f"{label}{', on a log scale' if wide else ''}: {trend}{above}")
         else:
             epoch, step = diverged
@@ -345,7 +353,7 @@ def plot_learning_rate_regimes(
                 f"{label}, on a log scale: {trend}, and becomes infinite at step {step} of "
                 f"epoch {epoch}, marked with a cross"
             )
-        ax.set_title(label)
+        ax.set_title(f"{label} (log scale)" if ax.get_yscale() == "log" else label)
         _epoch_axis(ax)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(_column_name(column))
@@ -356,7 +364,9 @@ def plot_learning_rate_regimes(
         f"{len(histories)} panel{'s' if len(histories) > 1 else ''} of {_column_name(column)} "
         "per epoch"
         + (f", titled '{title}'" if title else "")
-        + f", one per run, each on its own scale: {'; '.join(parts)}.",
+        + f", one per run, each on its own scale: {'; '.join(parts)}"
+        + (f"; epochs {shade_from} on shaded in the linear panels" if shade_from else "")
+        + ".",
     )
     return axes
 

@@ -6,8 +6,12 @@ import bisect
 import itertools
 import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
+import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from lesson_pkg.plots.descriptions import _number, describe
 from lesson_pkg.plots.style import (
@@ -19,7 +23,16 @@ from lesson_pkg.plots.style import (
     _nth_style,
 )
 
-__all__ = ["plot_batch_size_noise", "plot_range_test", "plot_stability_sweep", "steepest_fall"]
+if TYPE_CHECKING:
+    from lesson_pkg.history import History
+
+__all__ = [
+    "plot_batch_size_noise",
+    "plot_range_test",
+    "plot_recorded_above_validation",
+    "plot_stability_sweep",
+    "steepest_fall",
+]
 
 
 def steepest_fall(rates: Sequence[float], smoothed: Sequence[float]) -> tuple[float, float]:
@@ -179,7 +192,11 @@ def _mark_blow_up(ax: Axes, rates: Sequence[float], steps: int) -> str:
 
 
 def plot_stability_sweep(
-    rates: Sequence[float], growth: Sequence[float], limit: float, xlabel: str = "learning rate"
+    rates: Sequence[float],
+    growth: Sequence[float],
+    limit: float,
+    xlabel: str = "learning rate",
+    floor_ratio: float | None = None,
 ) -> Axes:
     """Measured growth of the loss against the learning rate, with the predicted limit.
 
@@ -187,6 +204,8 @@ def plot_stability_sweep(
     (below 1: it converged; above 1: it diverged), drawn on a log scale with a dotted line
     at 1; ``limit`` (2 / lambda_max for gradient descent on a quadratic loss) is drawn as
     a dashed vertical line. Its point: the runs turn from falling to growing at the limit.
+    ``floor_ratio``, the lowest reachable loss over the loss before, is drawn as a
+    dash-dot line: the lowest ``growth`` any run can reach, where the converged runs meet.
 
     Examples
     --------
@@ -211,6 +230,16 @@ def plot_stability_sweep(
         ax.plot(*zip(*grows, strict=True), "^", color=PALETTE[1], label="loss grew (diverged)")
     ax.axvline(limit, color="#000000", ls="--", label=f"predicted limit 2/λ_max = {limit:.3f}")
     ax.axhline(1, color="#000000", ls=":", lw=1)
+    floor_text = ""
+    if floor_ratio is not None:
+        ax.axhline(
+            floor_ratio,
+            color="0.3",
+            ls="-.",
+            lw=1,
+            label=f"floor / loss before = {floor_ratio:.2g}\n(the lowest possible)",
+        )
+        floor_text = f", a dash-dot line at the floor over the loss before, {floor_ratio:.2g}"
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("loss after / loss before\n(log scale)")
@@ -223,8 +252,9 @@ def plot_stability_sweep(
         f"Points for {len(rates)} learning rates from {rates[0]:g} to {rates[-1]:g}, on a log "
         f"scale of the loss after training over the loss before: circles where the loss "
         f"fell (up to {last_fall:g}), triangles where it grew (from {first_growth:g}), a "
-        f"dotted line at 1, and a dashed line at the predicted limit {limit:.3f}, which "
-        "falls between the last rate that converged and the first that diverged.",
+        f"dotted line at 1{floor_text}, and a dashed line at the predicted limit "
+        f"{limit:.3f}, which falls between the last rate that converged and the first that "
+        "diverged.",
     )
     return ax
 
@@ -277,3 +307,81 @@ def plot_batch_size_noise(curves: Mapping[int, Sequence[float]], samples: int) -
         f"batch size: {'; '.join(parts)}. The smaller the batch, the more jagged the curve.",
     )
     return ax
+
+
+def plot_recorded_above_validation(
+    histories: Mapping[str, History],
+    measured: Mapping[str, History] | None = None,
+    last_epoch: int | None = None,
+) -> list[Axes]:
+    """The recorded training loss against the validation loss, one panel per run.
+
+    ``histories`` maps a label to a run's history: its ``train_loss``, recorded during
+    each epoch in training mode (dropout on, averaged while the weights still change),
+    is drawn thin with dots, its ``val_loss`` thick and dashed, and every epoch whose
+    recorded training loss is above its validation loss is shaded. ``measured`` maps
+    the same labels to a second pass that measured the training points after each epoch
+    in evaluation mode, as its ``val_loss``: drawn dotted. ``last_epoch`` limits the
+    epochs drawn (every epoch is counted in the titles). Returns the axes, left to right.
+
+    Examples
+    --------
+    >>> from lesson_pkg.plots import alt_text
+    >>> from lesson_pkg.history import History
+    >>> run = History(rows=[{"epoch": 1, "train_loss": 0.6, "val_loss": 0.5},
+    ...                     {"epoch": 2, "train_loss": 0.4, "val_loss": 0.45}])
+    >>> axes = plot_recorded_above_validation({"dropout": run})
+    >>> "dropout: above in 1 of 2 epochs, the last at epoch 1" in alt_text(axes[0].figure)
+    True
+    >>> plt.close(axes[0].figure)
+    """
+    if not histories:
+        raise ValueError("histories is empty: give at least one {label: History}")
+    count = len(histories)
+    fig, grid = plt.subplots(
+        1, count, figsize=(2.5 + 3.6 * count, 3.8), squeeze=False, sharey=True, layout="constrained"
+    )
+    axes: list[Axes] = list(grid[0])
+    parts = []
+    for ax, (label, history) in zip(axes, histories.items(), strict=True):
+        above = [row["epoch"] for row in history.rows if row["train_loss"] > row["val_loss"]]
+        _shade_epochs(ax, [epoch for epoch in above if epoch <= (last_epoch or epoch)])
+        rows = history.rows[:last_epoch]
+        epochs = [row["epoch"] for row in rows]
+        ax.plot(epochs, [row["val_loss"] for row in rows], color=PALETTE[1], ls="--", lw=2.2)
+        ax.plot(
+            epochs, [row["train_loss"] for row in rows], color=PALETTE[0], lw=1, marker="o", ms=2.5
+        )
+        if measured is not None:
+            again = [row["val_loss"] for row in measured[label].rows[:last_epoch]]
+            ax.plot(epochs, again, color=PALETTE[2], ls=":", lw=1.5)
+        last = f", the last at epoch {above[-1]}" if above else ""
+        ax.set_title(f"{label}:\nabove in {len(above)} epochs{last}", fontsize="medium")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        parts.append(f"{label}: above in {len(above)} of {len(history.rows)} epochs{last}")
+    axes[0].set_ylabel("loss")
+    recorded = "training loss, recorded during\nthe epoch (dropout on, if any)"
+    keys = [
+        Line2D([], [], color=PALETTE[1], ls="--", lw=2.2, label="validation loss"),
+        Line2D([], [], color=PALETTE[0], lw=1, marker="o", ms=2.5, label=recorded),
+        Patch(color="0.85", label="recorded training loss\nabove validation"),
+    ]
+    if measured is not None:
+        after = "training loss, measured\nafter the epoch (dropout off)"
+        keys.insert(2, Line2D([], [], color=PALETTE[2], ls=":", lw=1.5, label=after))
+    _legend_outside(axes[-1], keys)
+    drawn = f" (epochs 1 to {last_epoch} drawn)" if last_epoch is not None else ""
+    describe(
+        fig,
+        f"{count} panel{'s' if count > 1 else ''} of the recorded training loss (thin, dots) "
+        f"and the validation loss (thick, dashed) per epoch{drawn}, the epochs where the "
+        f"recorded training loss is above the validation loss shaded: {'; '.join(parts)}.",
+    )
+    return axes
+
+
+def _shade_epochs(ax: Axes, epochs: Sequence[float]) -> None:
+    """A grey band across each of ``epochs``, behind the curves."""
+    for epoch in epochs:
+        ax.axvspan(epoch - 0.5, epoch + 0.5, color="0.85", lw=0, zorder=0)
