@@ -1,9 +1,9 @@
 """Exercise 4: read a run's per-epoch losses as a practitioner does.
 
-Each function has the same name and result as its reference in ``lesson_pkg.diagnosis``.
-The losses are plain Python lists of floats, one per epoch, in order (what
-``history.column("train_loss")`` gives). Calling the ``lesson_pkg`` reference earns no
-points.
+Each function has the same name and result as the course's own, in
+``lesson_pkg.diagnosis``, which notebook 05 uses until yours pass their checks. The
+losses are plain Python lists of floats, one per epoch, in order (what
+``history.column("train_loss")`` gives). Calling the course's functions earns no points.
 """
 
 import math

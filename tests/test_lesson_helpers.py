@@ -216,3 +216,73 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot():
     losses.cross_entropy(logits, labels, reduction="sum").backward()
     expected = logits.detach().softmax(1) - F.one_hot(labels, 4)
     assert torch.allclose(logits.grad, expected, atol=1e-6)
+
+
+def test_precision_recall_draws_another_curve_and_enlarges_a_corner_with_its_marks_named():
+    _, ax = plt.subplots()
+    marks = {"far": (0.2, 0.9), "t = 0.3": (0.75, 0.3), "other": (0.8, 0.25)}
+    returned = plots.plot_precision_recall(
+        [0.2, 0.5, 0.75, 1.0],
+        [0.9, 0.6, 0.3, 0.1],
+        marks,
+        others={"other model": ([0.1, 0.8], [0.8, 0.2])},
+        zoom=(0.7, 0.85, 0.2, 0.4),
+        zoom_labels={"t = 0.3": "0.3", "other": "o"},
+        ax=ax,
+    )
+    assert returned is ax
+    (inset,) = ax.child_axes
+    assert inset.get_xlim() == (0.7, 0.85) and inset.get_ylim() == (0.2, 0.4)
+    assert len(inset.lines) == len(ax.lines) == 1 + 3 + 1  # the curve, the marks, the other
+    assert [text.get_text() for text in inset.texts] == ["0.3", "o"]
+    assert [text.xy for text in inset.texts] == [(0.75, 0.3), (0.8, 0.25)]
+    other = ax.lines[-1]
+    assert other.get_label() == "other model" and other.get_linestyle() == "--"
+    assert all(line.get_zorder() == 3 for line in ax.lines[1:4])  # marks above both curves
+    alt = plots.alt_text(ax)
+    assert "A dashed grey curve: other model, recall 0.10 to 0.80." in alt
+    assert alt.endswith(
+        "An inset enlarges recall 0.70 to 0.85 and precision 0.20 to 0.40, with its marks "
+        "labelled 0.3 (t = 0.3), o (other)."
+    )
+    with pytest.raises(ValueError, match="increasing, got"):
+        plots.plot_precision_recall([0.5], [0.5], {}, zoom=(0.9, 0.1, 0.2, 0.4))
+
+
+def test_capstone_marks_print_each_ratio_and_label_the_two_chosen_epochs():
+    train, val = [2.0, 0.5, 0.2, 0.1], [1.0, 0.45, 0.3, 0.3]
+    _, (loss_ax, accuracy_ax) = plt.subplots(2, 1)
+    text = plots.mark_ratios(loss_ax, [1, 3, 4], train, val)
+    numbers = [t.get_text() for t in loss_ax.texts]
+    assert numbers == [f"{v / t:.2f}" for t, v in [(2.0, 1.0), (0.2, 0.3), (0.1, 0.3)]]
+    assert [t.get_ha() for t in loss_ax.texts] == ["left", "right", "left"]  # 3, 4 pushed apart
+    (bars,) = [c for c in loss_ax.collections if c.get_label().startswith("validation /")]
+    assert bars.get_segments()[0].tolist() == [[1.0, 2.0], [1.0, 1.0]]
+    assert loss_ax.get_ylim()[1] == pytest.approx(6.0)  # three times the highest training loss
+    assert text.endswith(
+        "epochs 1 (validation / training 0.50), 3 (validation / training 1.50)"
+        ", 4 (validation / training 3.00)"
+    )
+    with pytest.raises(ValueError, match="between 1 and 4, got \\[5\\]"):
+        plots.mark_ratios(loss_ax, [5], train, val)
+
+    accuracy = [0.80, 0.90, 0.95, 0.93]
+    accuracy_ax.plot([1, 2, 3, 4], [0.5, 0.9, 0.97, 0.99], label="training")
+    accuracy_ax.plot([1, 2, 3, 4], accuracy, label="validation")
+    accuracy_ax.axvline(2, label="restored epoch 2")
+    accuracy_ax.set_ylim(0.7, 1.0)
+    below = plots.mark_below_scale(accuracy_ax, [0.5, 0.9, 0.97, 0.99], "training")
+    (arrow,) = accuracy_ax.texts
+    assert arrow.get_text() == "training, epoch 1: 0.50\n(below the scale)"
+    x, y = arrow.xy  # on the training line, between epochs 1 and 2, just above the edge
+    assert y == pytest.approx(0.718) and x == pytest.approx(1 + (0.718 - 0.5) / 0.4)
+    assert "0.50, is below the axis (which starts at 0.70)" in below
+    labelled = plots.mark_best_accuracy(accuracy_ax, accuracy, restored=2, highest=3)
+    assert [t.get_text() for t in accuracy_ax.texts[1:]] == ["0.900", "0.950"]
+    star = accuracy_ax.lines[-1]
+    assert (star.get_xdata()[0], star.get_ydata()[0], star.get_marker()) == (3, 0.95, "*")
+    legend = [t.get_text() for t in accuracy_ax.get_legend().get_texts()]
+    assert legend == ["training", "validation", "highest validation accuracy", "restored epoch 2"]
+    assert labelled.startswith("validation accuracy is 0.900 at the restored epoch 2 and 0.950")
+    with pytest.raises(ValueError, match="must start below the axis"):
+        plots.mark_below_scale(accuracy_ax, [0.8, 0.9], "training")

@@ -386,3 +386,23 @@ def test_plot_symptom_tells_each_curve_from_its_data_and_never_a_blown_up_value(
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="'epoch' or 'step', got 'batch'"):
         plots.plot_symptom({"a": [1.0]}, "t", unit="batch")
+
+
+def test_plot_symptom_zooms_on_a_floor_and_draws_the_run_off_that_scale_in_an_inset():
+    clean = [0.08, 0.01, 0.0003]
+    ax = plots.plot_symptom(
+        {"noisy": [0.56, 0.53, 0.54]},
+        "Zoomed",
+        floor=(0.514, "floor"),
+        ylim=(0.4, 0.6),
+        inset=("clean", clean),
+    )
+    assert ax.get_ylim() == (0.4, 0.6)
+    (inset,) = ax.child_axes
+    assert list(inset.lines[0].get_ydata()) == clean
+    assert "clean" in inset.get_title()
+    alt = plots.alt_text(ax)
+    assert alt.endswith(
+        "; inset, off the main scale: clean falls from 0.08 to 0.0003 over 3 epochs."
+    )
+    plt.close(ax.figure)

@@ -13,7 +13,7 @@ new figure otherwise, and returns the axes it drew on. One module per concern:
   :func:`plot_columns`, :func:`plot_sweep`;
 - the lessons' own figures: :mod:`~lesson_pkg.plots.loss_functions` (01),
   :mod:`~lesson_pkg.plots.learning_rates` (02), :mod:`~lesson_pkg.plots.calibration` (03),
-  :mod:`~lesson_pkg.plots.symptoms` (05).
+  :mod:`~lesson_pkg.plots.capstone` (04's marks), :mod:`~lesson_pkg.plots.symptoms` (05).
 
 Every figure is made to be read by everyone:
 
@@ -34,6 +34,7 @@ Examples
 """
 
 from lesson_pkg.plots.calibration import plot_precision_recall, plot_reliability_diagram
+from lesson_pkg.plots.capstone import mark_below_scale, mark_best_accuracy, mark_ratios
 from lesson_pkg.plots.comparisons import plot_columns, plot_confusion_matrix, plot_sweep
 from lesson_pkg.plots.curves import (
     plot_learning_rate_regimes,
@@ -60,6 +61,9 @@ __all__ = [
     "STYLE",
     "alt_text",
     "describe",
+    "mark_below_scale",
+    "mark_best_accuracy",
+    "mark_ratios",
     "plot_batch_size_noise",
     "plot_columns",
     "plot_confusion_matrix",

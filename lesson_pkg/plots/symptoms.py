@@ -34,6 +34,19 @@ def _symptom_trend(values: Sequence[float], steps: Sequence[int], unit: str) -> 
     return trend
 
 
+def _draw_inset(ax: Axes, label: str, values: Sequence[float], unit: str) -> str:
+    """``values`` drawn small in the lower right corner of ``ax``; returns their description."""
+    steps = list(range(1, len(values) + 1))
+    small = ax.inset_axes((0.52, 0.1, 0.45, 0.34))
+    small.plot(steps, values, color=PALETTE[2], linestyle=LINESTYLES[2], marker=MARKERS[2], ms=3)
+    small.set_title(f"{label} (off this scale)", fontsize="x-small", pad=2)
+    small.tick_params(labelsize="x-small")
+    small.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    small.yaxis.set_major_locator(MaxNLocator(nbins=3))
+    small.grid(alpha=0.3)
+    return f"inset, off the main scale: {label} {_symptom_trend(values, steps, unit)}"
+
+
 def plot_symptom(
     curves: Mapping[str, Sequence[float]],
     title: str,
@@ -43,6 +56,8 @@ def plot_symptom(
     mark: tuple[int, str] | None = None,
     erratic: Sequence[str] = (),
     log_scale: bool = False,
+    ylim: tuple[float, float] | None = None,
+    inset: tuple[str, Sequence[float]] | None = None,
 ) -> Axes:
     """One pathology of the field guide (notebook 05): its loss curves, titled by its symptom.
 
@@ -52,6 +67,10 @@ def plot_symptom(
     allow; ``mark`` a dotted vertical line at an epoch, ``(epoch, label)``. The alt text
     tells each curve's course from the data; a label in ``erratic`` (a run whose values
     depend on the last bits of the arithmetic) is described without its values.
+
+    ``ylim`` zooms the loss axis onto what the panel is about; ``inset``, ``(label,
+    losses)``, then draws a run that falls off that scale small in the lower right corner
+    (a clean run beside a noisy one's floor), described in the alt text too.
 
     Examples
     --------
@@ -85,6 +104,10 @@ def plot_symptom(
     if mark is not None:
         ax.axvline(mark[0], color="0.3", linestyle=":", linewidth=1.5, label=mark[1])
         parts.append(f"dotted line: {mark[1]}")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if inset is not None:
+        parts.append(_draw_inset(ax, *inset, unit=unit))
     ax.set_xlabel(unit)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("loss (log scale)" if log_scale else "loss")
