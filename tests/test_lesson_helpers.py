@@ -174,6 +174,19 @@ def test_batch_size_noise_draws_each_batch_at_the_samples_seen():
     curves = {line.get_label(): list(line.get_xdata()) for line in ax.lines}
     assert curves == {"batch 2": [2, 4, 6, 8], "batch 4": [4, 8]}
     assert "typical step-to-step jump of 0.50" in plots.alt_text(ax)  # median of .5, .4, .5
+    ax = plots.plot_batch_size_noise({2: [1.0, 0.5], 4: [0.8]}, samples=4, spreads={2: 0.3, 4: 0.2})
+    assert "varies by 0.3 at batch 2, 0.2 at batch 4" in plots.alt_text(ax)
+
+
+def test_zero_one_loss_is_drawn_as_two_flat_pieces_not_a_steep_line():
+    ax = plots.plot_loss_functions("classification")
+    (zero_one,) = [line for line in ax.lines if line.get_label().startswith("0-1")]
+    x, y = np.asarray(zero_one.get_xdata()), np.asarray(zero_one.get_ydata())
+    drawn = ~np.isnan(y)
+    assert set(y[drawn]) == {0.0, 1.0}
+    assert x[drawn & (y == 1.0)].max() <= 0 < x[drawn & (y == 0.0)].min()
+    gap = x[~drawn]
+    assert len(gap) == 1 and 0 < gap[0] < x[drawn & (y == 0.0)].min()
 
 
 def test_reliability_diagram_and_precision_recall_describe_their_data():
@@ -195,6 +208,22 @@ def test_regimes_floor_is_drawn_and_quoted():
     run = History(rows=[{"epoch": 1, "train_loss": 1.0}, {"epoch": 2, "train_loss": 0.4}])
     axes = plots.plot_learning_rate_regimes({"lr = 0.1": run}, floor=0.1)
     assert "ending 4.0 times the dashed floor 0.10" in plots.alt_text(axes[0].figure)
+    wild = History(rows=[{"epoch": 1, "train_loss": 6.02}, {"epoch": 2, "train_loss": 2.3e12}])
+    axes = plots.plot_learning_rate_regimes({"lr = 0.8": wild})
+    text = plots.alt_text(axes[0].figure)
+    assert "rises from 6.02 to about 1e+12" in text and "2.3e" not in text
+
+
+def test_recorded_above_validation_names_the_dotted_measured_loss():
+    from lesson_pkg.history import History
+
+    recorded = History(rows=[{"epoch": 1, "train_loss": 0.6, "val_loss": 0.5},
+                             {"epoch": 2, "train_loss": 0.4, "val_loss": 0.45}])  # fmt: skip
+    again = History(rows=[{"epoch": 1, "val_loss": 0.55}, {"epoch": 2, "val_loss": 0.3}])
+    axes = plots.plot_recorded_above_validation({"dropout": recorded}, {"dropout": again})
+    text = plots.alt_text(axes[0].figure)
+    assert "(dotted)" in text and "dots" not in text
+    assert "measured after each epoch is above the validation loss in 1 of 2 epochs" in text
 
 
 def test_optimizer_comparison_names_erratic_runs_without_their_loss():

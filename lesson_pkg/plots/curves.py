@@ -7,6 +7,8 @@ the sentence ``stop_reason`` written for a person.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -305,8 +307,9 @@ def plot_learning_rate_regimes(
     noise in the data), drawn as a dashed line in every panel that did not diverge, so
     that "still far from its floor" can be seen; ``shade_from``: an epoch, from which to
     the last epoch each panel on a linear scale is shaded (the epochs a quoted spread
-    comes from). A panel on a log scale says so in its title. Returns the axes, left to
-    right.
+    comes from). A panel on a log scale says so in its title. The alt text gives a value
+    of 1000 or more (a blow-up, whose digits depend on the CPU) as its order of magnitude
+    only. Returns the axes, left to right.
 
     Examples
     --------
@@ -364,11 +367,24 @@ def plot_learning_rate_regimes(
         f"{len(histories)} panel{'s' if len(histories) > 1 else ''} of {_column_name(column)} "
         "per epoch"
         + (f", titled '{title}'" if title else "")
-        + f", one per run, each on its own scale: {'; '.join(parts)}"
+        + f", one per run, each on its own scale: {_orders_of_magnitude('; '.join(parts))}"
         + (f"; epochs {shade_from} on shaded in the linear panels" if shade_from else "")
         + ".",
     )
     return axes
+
+
+def _orders_of_magnitude(text: str) -> str:
+    """Each number written in e-notation in ``text`` as its power of ten only.
+
+    >>> _orders_of_magnitude("rises from 6.02 to 2e+12, then 8.3e+07")
+    'rises from 6.02 to about 1e+12, then about 1e+08'
+    """
+    return re.sub(
+        r"\d(?:\.\d+)?e\+(\d+)",
+        lambda match: f"about 1e+{round(math.log10(float(match[0]))):02d}",
+        text,
+    )
 
 
 def _cross_divergence(

@@ -259,13 +259,21 @@ def plot_stability_sweep(
     return ax
 
 
-def plot_batch_size_noise(curves: Mapping[int, Sequence[float]], samples: int) -> Axes:
+def plot_batch_size_noise(
+    curves: Mapping[int, Sequence[float]],
+    samples: int,
+    spreads: Mapping[int, float] | None = None,
+) -> Axes:
     """Per-step training loss at several batch sizes, against the samples seen.
 
     ``curves`` maps a batch size to its per-step losses over the same ``samples``
     training samples (so a batch of 8 takes 32 times as many steps as one of 256). Each
     curve is drawn at the number of samples seen after each step, with its own colour,
     line style and marker. Its point: the smaller the batch, the noisier each step.
+    ``spreads`` (optional) maps each batch size to the standard deviation of its batch
+    loss at fixed weights, the noise alone: the alt text quotes it, since a step-to-step
+    jump also holds the fall of the loss itself, most of all over a large batch's few
+    steps.
 
     Examples
     --------
@@ -301,10 +309,19 @@ def plot_batch_size_noise(curves: Mapping[int, Sequence[float]], samples: int) -
     ax.set_ylabel("loss of each step's batch")
     ax.grid(alpha=0.3)
     _legend_outside(ax)
+    noise = ""
+    if spreads:
+        listed = ", ".join(f"{spreads[size]:.2g} at batch {size}" for size in sorted(spreads))
+        noise = (
+            f" At fixed weights, the noise alone, the batch loss varies by {listed} "
+            "(standard deviation); the step-to-step jumps above also hold the fall of the "
+            "loss itself, most of all over a large batch's few steps."
+        )
     describe(
         ax,
         f"Line chart of the per-step training loss against the samples seen, one curve per "
-        f"batch size: {'; '.join(parts)}. The smaller the batch, the more jagged the curve.",
+        f"batch size: {'; '.join(parts)}. The smaller the batch, the more jagged the "
+        f"curve.{noise}",
     )
     return ax
 
@@ -318,7 +335,7 @@ def plot_recorded_above_validation(
 
     ``histories`` maps a label to a run's history: its ``train_loss``, recorded during
     each epoch in training mode (dropout on, averaged while the weights still change),
-    is drawn thin with dots, its ``val_loss`` thick and dashed, and every epoch whose
+    is drawn thin with small markers, its ``val_loss`` thick and dashed, and every epoch whose
     recorded training loss is above its validation loss is shaded. ``measured`` maps
     the same labels to a second pass that measured the training points after each epoch
     in evaluation mode, as its ``val_loss``: drawn dotted. ``last_epoch`` limits the
@@ -372,11 +389,26 @@ def plot_recorded_above_validation(
         keys.insert(2, Line2D([], [], color=PALETTE[2], ls=":", lw=1.5, label=after))
     _legend_outside(axes[-1], keys)
     drawn = f" (epochs 1 to {last_epoch} drawn)" if last_epoch is not None else ""
+    lines = "the recorded training loss (thin, with small markers) and"
+    after_epoch = measured_above = ""
+    if measured is not None:
+        lines = "the recorded training loss (thin, with small markers),"
+        higher = []
+        for label, history in histories.items():
+            pairs = zip(measured[label].rows, history.rows, strict=True)
+            count_above = sum(again["val_loss"] > row["val_loss"] for again, row in pairs)
+            higher.append(f"{count_above} of {len(history.rows)} epochs for {label}")
+        after_epoch = " and the training loss measured after each epoch with dropout off (dotted)"
+        measured_above = (
+            " The training loss measured after each epoch is above the validation loss in "
+            f"{' and '.join(higher)}."
+        )
     describe(
         fig,
-        f"{count} panel{'s' if count > 1 else ''} of the recorded training loss (thin, dots) "
-        f"and the validation loss (thick, dashed) per epoch{drawn}, the epochs where the "
-        f"recorded training loss is above the validation loss shaded: {'; '.join(parts)}.",
+        f"{count} panel{'s' if count > 1 else ''}, per epoch{drawn}, of {lines} the "
+        f"validation loss (thick, dashed){after_epoch}; the epochs where the recorded "
+        f"training loss is above the validation loss are shaded: {'; '.join(parts)}."
+        + measured_above,
     )
     return axes
 

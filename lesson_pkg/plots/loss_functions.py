@@ -52,10 +52,12 @@ def _classification_curves() -> tuple[torch.Tensor, dict[str, torch.Tensor], str
     ones = torch.ones_like(margin)
     logistic = losses.binary_cross_entropy_with_logits(margin, ones, reduction="none")
     hinge = losses.hinge_loss(margin, ones, reduction="none")
+    zero_one = (margin <= 0).float()
+    zero_one[int((margin <= 0).sum())] = float("nan")  # a gap at the jump, not a steep line
     curves = {
         "binary cross-entropy (logistic)": logistic,
         "hinge": hinge,
-        "0-1 loss (1 - accuracy)": (margin <= 0).float(),
+        "0-1 loss (1 - accuracy)": zero_one,
     }
     text = (
         "Line chart of three classification losses against the margin y · s from -3 to 3 "

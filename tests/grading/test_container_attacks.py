@@ -283,7 +283,7 @@ def test_graders_running_at_once_never_share_a_worker_user(tmp_path, monkeypatch
         for _ in range(3)
     ]
     tables = [run.communicate(timeout=600)[0] for run in runs]
-    assert all("Score: 93 / 93. All tests passed." in table for table in tables), tables
+    assert all("Score: 95 / 95. All tests passed." in table for table in tables), tables
     uids = {
         line.split("uid ")[1].split(",")[0]
         for table in tables

@@ -19,14 +19,14 @@ from submissions import ROOT, grade, write_submission
 from lesson_pkg.grading.core.results import spreadsheet_cell
 from lesson_pkg.grading.runner.outcome import safe_text
 
-FAKE_SCORE = "\x1b[2J\x1b[H mse_loss 7 / 7 pass. Score: 93 / 93. All tests passed.\x1b[8m"
+FAKE_SCORE = "\x1b[2J\x1b[H mse_loss 7 / 7 pass. Score: 95 / 95. All tests passed.\x1b[8m"
 HOSTILE = {
     "mse_loss": 'def mse_loss(input, target, reduction="mean"):\n'
     '    raise ValueError("not finished \\ud800")\n',
     "mae_loss": 'def mae_loss(input, target, reduction="mean"):\n'
     f"    raise ValueError({FAKE_SCORE!r})\n",
     "hinge_loss": 'def hinge_loss(input, target, margin=1.0, reduction="mean"):\n'
-    '    raise ValueError("evil \\u202e gnp.exe\\n```\\nScore: 93 / 93")\n',
+    '    raise ValueError("evil \\u202e gnp.exe\\n```\\nScore: 95 / 95")\n',
 }
 FOLDER = "=HYPERLINK(1)\x1b[31m"
 
@@ -49,8 +49,8 @@ def test_one_hostile_submission_gets_a_full_report_and_an_honest_screen(tmp_path
     results, table = grade(submission, tmp_path)
     assert not _unsafe(table) and not _unsafe(json.dumps(results, ensure_ascii=False))
     summaries = [line for line in table.splitlines() if line.startswith("Score:")]
-    assert summaries == [f"Score: {results['score']:g} / 93."]  # no message adds a line
-    assert results["score"] < 93
+    assert summaries == [f"Score: {results['score']:g} / 95."]  # no message adds a line
+    assert results["score"] < 95
     messages = " ".join(test["output"] for test in results["tests"])
     assert "not finished \\ud800" in messages and "\\x1b[2J" in messages
     assert "\\u202e" in messages and "```" not in messages
@@ -84,7 +84,7 @@ def test_a_class_with_a_hostile_student_writes_every_row_and_reruns(tmp_path):
         assert not _unsafe(completed.stdout + completed.stderr)
         rows = list(csv.DictReader((out / "gradebook.csv").open()))
         assert [row["student"] for row in rows] == ["'=HYPERLINK(1)\\x1b[31m", "zoe"]
-        assert [rows[1][column] for column in ("total", "max", "status")] == ["93", "93", "graded"]
+        assert [rows[1][column] for column in ("total", "max", "status")] == ["95", "95", "graded"]
         summary = (out / "summary.csv").read_text()
         assert summary.count("\n") > 10 and not _unsafe(summary)
 

@@ -43,6 +43,21 @@ class Check(Enum):
         return self in (Check.SCENARIO_VALUE, Check.SCENARIO_WEIGHTS)
 
 
+@dataclass(frozen=True)
+class Tolerance:
+    """How close a result must be: ``|got - expected| <= atol + rtol * |expected|``.
+
+    The default suits values of order 1. A case about the last digits of tiny values
+    (a loss of ``3e-7``) asks for a relative tolerance alone, ``Tolerance(rtol, atol=0)``.
+    """
+
+    rtol: float = 1e-5
+    atol: float = 1e-6
+
+
+DEFAULT_TOLERANCE = Tolerance()
+
+
 @dataclass(eq=False)
 class GradedFunction:
     """One graded function of exercise ``file``: what it is checked against, and how.
@@ -64,9 +79,10 @@ class GradedFunction:
         points: int,
         calls: Callable[[], list[Call]],
         check: Check = Check.VALUE,
+        tolerance: Tolerance = DEFAULT_TOLERANCE,
     ) -> Case:
         """Add a case worth ``points``: ``calls`` builds its inputs when it runs."""
-        new = Case(self, title, points, calls, check)
+        new = Case(self, title, points, calls, check, tolerance)
         self.cases.append(new)
         return new
 
@@ -113,6 +129,7 @@ class Case:
     points: int
     calls: Callable[[], list[Call]] = field(compare=False)
     check: Check = Check.VALUE
+    tolerance: Tolerance = DEFAULT_TOLERANCE
 
     @property
     def function(self) -> str:

@@ -17,10 +17,12 @@ from typing import Any
 import torch
 
 from lesson_pkg.grading.core.cases import (
+    DEFAULT_TOLERANCE,
     Case,
     Check,
     InProcessSubmission,
     Submission,
+    Tolerance,
     expected_results,
     run_case,
 )
@@ -28,8 +30,6 @@ from lesson_pkg.grading.core.inputs import Call
 from lesson_pkg.grading.core.mistakes import Mistake
 from lesson_pkg.grading.core.results import with_hint
 from lesson_pkg.grading.runner.outcome import ErrorKind, Outcome
-
-RTOL, ATOL = 1e-5, 1e-6
 
 ERROR_MESSAGES = {
     ErrorKind.NOT_IMPLEMENTED: "not implemented yet (the stub still raises NotImplementedError)",
@@ -90,9 +90,10 @@ def _compare_outcome(
     property such as "inputs are not changed" earns nothing for a function that returns
     the wrong result.
     """
+    tolerance = case.tolerance
     if case.check is Check.SCENARIO_WEIGHTS:
-        return compare(expected["weights"], got.get("weights"), "the model's weights")
-    problem = compare(expected["value"], got.get("value"), "the result")
+        return compare(expected["weights"], got.get("weights"), "the model's weights", tolerance)
+    problem = compare(expected["value"], got.get("value"), "the result", tolerance)
     if problem and case.check in PROPERTY_CHECKED:
         return f"{PROPERTY_CHECKED[case.check]} only once the result is right, and {problem}"
     if problem or case.check not in PROPERTY_CHECKED:
@@ -100,11 +101,12 @@ def _compare_outcome(
     if case.check is Check.GRADIENT:
         if got.get("grads") is None:
             return "the gradient could not be computed from your result"
-        return compare(expected["grads"], got.get("grads"), "the gradient")
+        return compare(expected["grads"], got.get("grads"), "the gradient", tolerance)
     return compare(
         list(call[0]),
         got.get("args_after"),
-        "the inputs after your call (they must not be changed in place)",
+        "an input after your call (inputs must not be changed in place)",
+        tolerance,
     )
 
 
@@ -119,14 +121,17 @@ def _named_mistake(case: Case, call: Call, got: dict[str, Any]) -> Mistake | Non
     return None
 
 
-def compare(expected: Any, got: Any, what: str) -> str | None:
+def compare(
+    expected: Any, got: Any, what: str, tolerance: Tolerance = DEFAULT_TOLERANCE
+) -> str | None:
     """None when ``got`` matches ``expected``; otherwise what differs, in one sentence.
 
     ``got`` must have the exact plain type of ``expected`` (a plain ``torch.Tensor`` of
-    the same shape and dtype, an ``int``, a ``float``...): nothing is converted.
+    the same shape and dtype, an ``int``, a ``float``...): nothing is converted. Floats
+    match within ``tolerance``.
     """
     if isinstance(expected, torch.Tensor):
-        return _compare_tensor(expected, got, what)
+        return _compare_tensor(expected, got, what, tolerance)
     if isinstance(expected, bool):
         return None if got is expected else f"{what} is {got!r}, expected {expected!r}"
     if isinstance(expected, int):
@@ -134,13 +139,15 @@ def compare(expected: Any, got: Any, what: str) -> str | None:
             return f"{what} should be an int, got {type(got).__name__} {_short(got)}"
         return None if got == expected else f"{what} is {got}, expected {expected}"
     if isinstance(expected, float):
-        return _compare_float(expected, got, what)
+        return _compare_float(expected, got, what, tolerance)
     if isinstance(expected, list):
-        return _compare_list(expected, got, what)
+        return _compare_list(expected, got, what, tolerance)
     return None if got == expected else f"{what} is {got!r}, expected {expected!r}"
 
 
-def _compare_tensor(expected: torch.Tensor, got: Any, what: str) -> str | None:
+def _compare_tensor(
+    expected: torch.Tensor, got: Any, what: str, tolerance: Tolerance
+) -> str | None:
     if type(got) is not torch.Tensor:
         return f"{what} should be a tensor, got {type(got).__name__}"
     if got.shape != expected.shape:
@@ -148,7 +155,14 @@ def _compare_tensor(expected: torch.Tensor, got: Any, what: str) -> str | None:
     floating = expected.is_floating_point()
     if floating != got.is_floating_point() or (floating and got.dtype != expected.dtype):
         return f"{what} has dtype {got.dtype}, expected {expected.dtype}"
-    if torch.allclose(got.double(), expected.double(), rtol=RTOL, atol=ATOL, equal_nan=True):
+    close = torch.allclose(
+        got.double(),
+        expected.double(),
+        rtol=tolerance.rtol,
+        atol=tolerance.atol,
+        equal_nan=True,
+    )
+    if close:
         return None
     if expected.numel() > 8:
         largest = (got.double() - expected.double()).abs().nan_to_num(float("inf")).max()
@@ -156,22 +170,22 @@ def _compare_tensor(expected: torch.Tensor, got: Any, what: str) -> str | None:
     return f"{what} is {_short(got)}, expected {_short(expected)}"
 
 
-def _compare_float(expected: float, got: Any, what: str) -> str | None:
+def _compare_float(expected: float, got: Any, what: str, tolerance: Tolerance) -> str | None:
     if type(got) not in (int, float):
         return f"{what} should be a Python float, got {type(got).__name__}"
     if math.isnan(expected) and math.isnan(got):
         return None
-    if math.isclose(got, expected, rel_tol=RTOL, abs_tol=ATOL):
+    if math.isclose(got, expected, rel_tol=tolerance.rtol, abs_tol=tolerance.atol):
         return None
     return f"{what} is {got:.6g}, expected {expected:.6g}"
 
 
-def _compare_list(expected: list, got: Any, what: str) -> str | None:
+def _compare_list(expected: list, got: Any, what: str, tolerance: Tolerance) -> str | None:
     if type(got) is not list or len(got) != len(expected):
         length = len(got) if type(got) is list else type(got).__name__
         return f"{what} should be a list of {len(expected)} values, got {length}"
     for item_expected, item_got in zip(expected, got, strict=True):
-        problem = compare(item_expected, item_got, what)
+        problem = compare(item_expected, item_got, what, tolerance)
         if problem:
             return problem
     return None
@@ -180,7 +194,10 @@ def _compare_list(expected: list, got: Any, what: str) -> str | None:
 def _rounded(value: Any) -> Any:
     if isinstance(value, list):
         return [_rounded(item) for item in value]
-    return round(value, 4) if isinstance(value, float) else value
+    if not isinstance(value, float):
+        return value
+    # 4 decimals, or 4 significant digits for a tiny value, which 4 decimals would hide
+    return round(value, 4) if value == 0 or abs(value) >= 1e-3 else float(f"{value:.4g}")
 
 
 def _short(value: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from lesson_pkg import losses
-from lesson_pkg.grading.core.cases import Check, Exercise
+from lesson_pkg.grading.core.cases import Check, Exercise, Tolerance
 from lesson_pkg.grading.core.inputs import (
     class_logits,
     logit_pairs,
@@ -167,6 +167,28 @@ def bce_log_not_floored(input, target, reduction="mean"):
     return losses.mean() if reduction == "mean" else losses.sum()
 
 
+HALF_FLOORED = (
+    "floor both logs at -100, log(p) and log(1 - p): an unfloored log(0) is -inf, and "
+    "0 * -inf is nan, so it breaks the loss even where its term is multiplied by 0"
+)
+
+
+@BCE.mistake(HALF_FLOORED)
+def bce_only_log_p_floored(input, target, reduction="mean"):
+    losses = -(target * torch.log(input).clamp(min=-100) + (1 - target) * torch.log(1 - input))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@BCE.mistake(HALF_FLOORED)
+def bce_only_log_not_p_floored(input, target, reduction="mean"):
+    losses = -(target * torch.log(input) + (1 - target) * torch.log(1 - input).clamp(min=-100))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
 @BCE.mistake(
     "you clamped the probability, not the log: torch floors each log at -100, "
     "torch.log(p).clamp(min=-100), so a certain wrong answer costs 100, not -log(eps)"
@@ -199,6 +221,12 @@ BCE_LOGITS.case(
         ((vector(-200.0, 200.0), vector(1.0, 0.0)), {"reduction": "sum"}),
     ],
 )
+BCE_LOGITS.case(
+    "logits 10 to 16 for a 1 keep their small losses to 4 digits (not 0 from z = 15)",
+    2,
+    lambda: [((vector(10.0, 12.0, 14.0, 15.0, 16.0), vector(*[1.0] * 5)), {"reduction": "none"})],
+    tolerance=Tolerance(rtol=1e-4, atol=0.0),
+)
 BCE_LOGITS.case("every rank (0-3) with every reduction", 2, lambda: logit_pairs(20))
 BCE_LOGITS.case(
     "gradients, extreme logits included",
@@ -216,6 +244,44 @@ BCE_LOGITS.case(
     Check.GRADIENT,
 )
 BCE_LOGITS.case("inputs are not changed", 1, lambda: logit_pairs(23)[::5], Check.UNCHANGED)
+
+
+@BCE_LOGITS.mistake(
+    "the one-line form log(1 + e^z) - z * y cancels digits for large z with y = 1 "
+    "(7 % off at z = 12, exactly 0 from z = 15): use "
+    "y * log(1 + e^-z) + (1 - y) * log(1 + e^z), each log(1 + e^x) with "
+    "torch.logaddexp(torch.zeros_like(x), x)"
+)
+def bce_logits_one_line(input, target, reduction="mean"):
+    losses = torch.logaddexp(torch.zeros_like(input), input) - input * target
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@BCE_LOGITS.mistake(
+    "an inf or nan here comes from an exp that overflows (in float32, exp(x) is inf for "
+    "x above about 89, so log1p(exp(x)) is inf) or from a log of 0 (sigmoid(-200) is 0): "
+    "compute each log(1 + e^x) with torch.logaddexp(torch.zeros_like(x), x)"
+)
+def bce_logits_log1p_of_exp(input, target, reduction="mean"):
+    losses = target * torch.log1p(torch.exp(-input)) + (1 - target) * torch.log1p(torch.exp(input))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@BCE_LOGITS.mistake(
+    "log1p(exp(z)) - z * y breaks twice: exp(z) overflows to inf for z above about 89, and "
+    "the subtraction cancels digits for large z with y = 1 (0 from z = 15): use "
+    "y * log(1 + e^-z) + (1 - y) * log(1 + e^z), each log(1 + e^x) with "
+    "torch.logaddexp(torch.zeros_like(x), x)"
+)
+def bce_logits_naive_one_line(input, target, reduction="mean"):
+    losses = torch.log1p(torch.exp(input)) - input * target
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
 
 
 @BCE_LOGITS.mistake(
