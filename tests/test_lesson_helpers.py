@@ -303,8 +303,14 @@ def test_capstone_marks_print_each_ratio_and_label_the_two_chosen_epochs():
     below = plots.mark_below_scale(accuracy_ax, [0.5, 0.9, 0.97, 0.99], "training")
     (arrow,) = accuracy_ax.texts
     assert arrow.get_text() == "training, epoch 1: 0.50\n(below the scale)"
-    x, y = arrow.xy  # on the training line, between epochs 1 and 2, just above the edge
-    assert y == pytest.approx(0.718) and x == pytest.approx(1 + (0.718 - 0.5) / 0.4)
+    assert arrow.xy == (1, 0.7)  # epoch 1 on the bottom edge, where the triangle is
+    triangle = accuracy_ax.lines[-1]
+    assert (triangle.get_xdata()[0], triangle.get_ydata()[0], triangle.get_marker()) == (
+        1,
+        0.7,
+        "v",
+    )
+    assert arrow.get_position()[0] > 1 + (0.7 - 0.5) / 0.4  # the note right of where it enters
     assert "0.50, is below the axis (which starts at 0.70)" in below
     labelled = plots.mark_best_accuracy(accuracy_ax, accuracy, restored=2, highest=3)
     assert [t.get_text() for t in accuracy_ax.texts[1:]] == ["0.900", "0.950"]

@@ -80,20 +80,22 @@ def mark_ratios(
 
 
 def mark_below_scale(ax: Axes, values: Sequence[float], label: str) -> str:
-    """An arrow to where a curve enters a zoomed axis from below, naming its first value.
+    """An arrow to epoch 1 on the bottom edge of a zoomed axis, naming the curve's value there.
 
     ``values`` are the curve's per-epoch values (epoch 1 first), already drawn on ``ax``,
-    whose lower limit is above ``values[0]``. The note, "``label``, epoch 1: value (below
-    the scale)", sits on two lines just right of where the curve crosses the bottom
-    edge, under the curve, with a short arrow to it. Returns the alt text sentence.
+    whose lower limit is above ``values[0]``. A small triangle (v) marks epoch 1 on the
+    bottom edge, and the note, "``label``, epoch 1: value (below the scale)", sits on two
+    lines just right of where the curve enters the axis, with an arrow to the triangle.
+    Returns the alt text sentence.
 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
     >>> _, ax = plt.subplots()
     >>> _ = ax.plot([1, 2, 3], [0.5, 0.9, 0.95]); _ = ax.set_ylim(0.8, 1.0)
-    >>> mark_below_scale(ax, [0.5, 0.9, 0.95], "training")
-    'training at epoch 1, 0.50, is below the axis (which starts at 0.80), shown by an arrow'
+    >>> print(mark_below_scale(ax, [0.5, 0.9, 0.95], "training"))  # doctest: +NORMALIZE_WHITESPACE
+    training at epoch 1, 0.50, is below the axis (which starts at 0.80),
+    shown by an arrow to a triangle at epoch 1 on the bottom edge
     >>> plt.close(ax.figure)
     """
     low, high = ax.get_ylim()
@@ -102,21 +104,23 @@ def mark_below_scale(ax: Axes, values: Sequence[float], label: str) -> str:
             f"values must start below the axis ({low:.2f}) and enter it at epoch 2, "
             f"got {list(values[:2])}"
         )
-    lift = 0.06 * (high - low)  # the arrow ends on the curve a little above the edge
-    x = 1 + (low + lift - values[0]) / (values[1] - values[0])
+    lift = 0.06 * (high - low)  # the note sits a little above the edge
+    enters = 1 + (low - values[0]) / (values[1] - values[0])  # where the curve crosses it
+    left, right = ax.get_xlim()
+    ax.plot([1], [low], marker="v", color="0.3", markersize=6, clip_on=False, zorder=5)
     ax.annotate(
         f"{label}, epoch 1: {values[0]:.2f}\n(below the scale)",
-        (x, low + lift),
-        xytext=(22, 0),
-        textcoords="offset points",
-        arrowprops={"arrowstyle": "->", "color": "0.3"},
+        (1, low),
+        xytext=(enters + 0.05 * (right - left), low + lift),
+        textcoords="data",
+        arrowprops={"arrowstyle": "->", "color": "0.3", "shrinkB": 4},
         ha="left",
         va="bottom",
         fontsize="small",
     )
     return (
         f"{label} at epoch 1, {values[0]:.2f}, is below the axis (which starts at {low:.2f}), "
-        "shown by an arrow"
+        "shown by an arrow to a triangle at epoch 1 on the bottom edge"
     )
 
 

@@ -14,6 +14,13 @@ from lesson_pkg.grading.core.inputs import as_labels, labels_and_scores, vector
 
 EXERCISE = Exercise("ex03_accuracy")
 
+FOUR_BY_FOUR = torch.tensor(
+    [[5.0, 0.1, 3.0, 2.0], [0.2, 1.0, 0.5, 0.3], [0.1, 0.3, 1.0, 0.2], [1.5, 0.2, 0.4, 1.0]]
+)
+"""Scores whose argmax(dim=1), [0, 1, 2, 0], is right 3 times in 4 against [0, 1, 2, 3];
+argmax(dim=0), [0, 1, 0, 0], 2 times; the raw scores equal a label once in 16: each
+classic mistake gives its own value."""
+
 
 # --- accuracy -----------------------------------------------------------------
 ACCURACY = EXERCISE.graded("accuracy", metrics.accuracy)
@@ -22,17 +29,29 @@ ACCURACY.case(
     1,
     lambda: [((torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0])), {})],
 )
-ACCURACY.case("from scores of shape (N, C)", 2, lambda: labels_and_scores(15, 8))
+ACCURACY.case(
+    "from scores of shape (N, C)",
+    2,
+    lambda: [((FOUR_BY_FOUR, torch.tensor([0, 1, 2, 3])), {}), *labels_and_scores(15, 8)],
+)
 ACCURACY.case("10 generated label batches", 1, lambda: as_labels(labels_and_scores(16, 10)))
 
 
 @ACCURACY.mistake(
-    "with scores of shape (N, C) the predicted class is argmax(dim=1), not the largest score"
+    "the classes are the columns of scores of shape (N, C): take argmax(dim=1), one class "
+    "per row, not argmax(dim=0)"
 )
-def accuracy_without_argmax(input, target):
-    if input.dim() == 2:
-        return (input.max(dim=1).values == target).sum().item() / len(target)
-    return (input == target).sum().item() / len(target)
+def accuracy_argmax_over_rows(input, target):
+    predicted = input.argmax(dim=0) if input.dim() == 2 else input
+    return (predicted == target).float().mean().item()
+
+
+@ACCURACY.mistake(
+    "scores of shape (N, C) are not labels: compare the predicted classes, "
+    "input.argmax(dim=1), with the targets, not the scores themselves"
+)
+def accuracy_compares_scores_with_labels(input, target):
+    return (input == target).float().mean().item()
 
 
 @ACCURACY.mistake("accuracy is a fraction in [0, 1], not a percent")
@@ -45,6 +64,14 @@ def accuracy_in_percent(input, target):
 def accuracy_counts_errors(input, target):
     predicted = input.argmax(dim=1) if input.dim() == 2 else input
     return (predicted != target).sum().item() / len(target)
+
+
+@ACCURACY.mistake(
+    "// is integer division and gives 0 unless every prediction is right: divide with /"
+)
+def accuracy_integer_division(input, target):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    return (predicted == target).sum().item() // len(target)
 
 
 @ACCURACY.mistake("return a Python float: call .item() on the tensor")
@@ -63,7 +90,12 @@ BINARY_ACCURACY.case(
 BINARY_ACCURACY.case(
     "logits with threshold 0.0",
     1,
-    lambda: [((vector(2.0, -1.0, 0.5, -3.0), torch.tensor([1, 0, 0, 0])), {"threshold": 0.0})],
+    lambda: [
+        (
+            (vector(2.0, -1.0, 0.5, -3.0, -0.2), torch.tensor([1, 0, 0, 0, 0])),
+            {"threshold": 0.0},
+        )
+    ],
 )
 BINARY_ACCURACY.case(
     "other thresholds",
@@ -71,16 +103,19 @@ BINARY_ACCURACY.case(
     lambda: [((vector(0.9, 0.4, 0.6, 0.75), torch.tensor([1, 0, 0, 1])), {"threshold": 0.7})],
 )
 BINARY_ACCURACY.case(
-    "the default threshold is 0.5",
+    "the default threshold is 0.5, also for one score in a 0-d tensor",
     1,
-    lambda: [((vector(0.8, 0.3, 0.6, 0.1), torch.tensor([1, 0, 1, 1])), {})],
+    lambda: [
+        ((vector(0.8, 0.3, 0.6, 0.1), torch.tensor([1, 0, 1, 1])), {}),
+        ((torch.tensor(0.7), torch.tensor(1)), {}),
+    ],
 )
 BINARY_ACCURACY.case(
     "a score equal to the threshold predicts 0",
     1,
     lambda: [
-        ((vector(0.5, 0.7, 0.5), torch.tensor([0, 1, 0])), {}),
-        ((vector(0.0, 1.0, -1.0), torch.tensor([0, 1, 0])), {"threshold": 0.0}),
+        ((vector(0.5, 0.7, 0.5, 0.2), torch.tensor([0, 1, 0, 0])), {}),
+        ((vector(0.0, 1.0, -0.4), torch.tensor([0, 1, 0])), {"threshold": 0.0}),
     ],
 )
 
@@ -88,6 +123,23 @@ BINARY_ACCURACY.case(
 @BINARY_ACCURACY.mistake("use the threshold argument, not a fixed 0.5")
 def binary_accuracy_ignores_threshold(input, target, threshold=0.5):
     predicted = (input > 0.5).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+
+
+@BINARY_ACCURACY.mistake(
+    "a score equal to the threshold predicts 0: compare input > threshold, not >="
+)
+def binary_accuracy_at_least_threshold(input, target, threshold=0.5):
+    predicted = (input >= threshold).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+
+
+@BINARY_ACCURACY.mistake(
+    "the input is already a probability (or a logit compared with threshold 0.0): "
+    "don't apply sigmoid, compare input > threshold"
+)
+def binary_accuracy_applies_sigmoid(input, target, threshold=0.5):
+    predicted = (torch.sigmoid(input) > threshold).long()
     return (predicted == target.long()).sum().item() / target.numel()
 
 
@@ -106,6 +158,7 @@ CONFUSION_MATRIX.case(
         ((torch.tensor([1, 0]), torch.tensor([0, 0])), {"num_classes": 2}),
         ((torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0])), {}),
         ((torch.tensor([0, 1, 1]), torch.tensor([0, 1, 2])), {}),  # class 2 only in targets
+        ((torch.tensor([0, 2]), torch.tensor([0, 1])), {}),  # class 2 only in predictions
     ],
 )
 CONFUSION_MATRIX.case("from scores of shape (N, C)", 1, lambda: labels_and_scores(17, 6))
@@ -154,10 +207,24 @@ def confusion_matrix_sized_from_predictions(input, target, num_classes=None):
     return matrix
 
 
+@CONFUSION_MATRIX.mistake(
+    "the size comes from the targets only: a class found only in the predictions has no "
+    "column; without num_classes, count max(input.max(), target.max()) + 1 classes"
+)
+def confusion_matrix_sized_from_targets(input, target, num_classes=None):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    size = num_classes or (input.shape[1] if input.dim() == 2 else int(target.max()) + 1)
+    matrix = torch.zeros(size, size, dtype=torch.int64)
+    for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
+        if predicted_class < size:
+            matrix[true_class, predicted_class] += 1
+    return matrix
+
+
 @CONFUSION_MATRIX.mistake("with scores of shape (N, C) the predicted class is argmax(dim=1)")
 def confusion_matrix_without_argmax(input, target, num_classes=None):
     predicted = input.long() if input.dim() == 1 else input.max(dim=1).values.long()
-    size = num_classes or int(target.max()) + 1
+    size = num_classes or int(max(predicted.max(), target.max())) + 1
     matrix = torch.zeros(size, size, dtype=torch.int64)
     for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
         if 0 <= predicted_class < size:

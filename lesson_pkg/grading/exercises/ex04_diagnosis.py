@@ -148,6 +148,14 @@ def diverged_against_lowest_loss(losses, factor=10.0):
     return max(losses) > factor * min(losses)
 
 
+@DIVERGED.mistake(
+    "the rule has two parts: a loss that is not finite (NaN or inf, test it with "
+    "math.isfinite), or a loss above factor * losses[0]"
+)
+def diverged_checks_only_nan(losses, factor=10.0):
+    return any(math.isnan(loss) for loss in losses)
+
+
 # --- overfitting_from ---------------------------------------------------------
 OVERFITTING_FROM = EXERCISE.graded("overfitting_from", diagnosis.overfitting_from)
 OVERFITTING_FROM.case(
@@ -197,11 +205,20 @@ OVERFITTING_FROM.case(
     "a flat validation or training loss neither rises nor falls",
     1,
     lambda: [
+        (([1.0, 0.8, 0.6, 0.5, 0.4, 0.3], [1.0, 0.7, 0.7, 0.7, 0.7, 0.5]), {}),
         (([1.0, 0.8, 0.6, 0.5, 0.4], [1.0, 0.7, 0.7, 0.7, 0.7]), {}),
         (([1.0, 0.5, 0.5, 0.5, 0.5], [1.0, 0.7, 0.8, 0.9, 1.0]), {}),
     ],
 )
-OVERFITTING_FROM.case("8 generated U-shaped validation curves", 2, lambda: _u_shaped(32))
+OVERFITTING_FROM.case(
+    "the training loss may wobble inside the window; it need only end lower",
+    1,
+    lambda: [
+        (([1.0, 0.8, 0.82, 0.7, 0.6, 0.65], [1.0, 0.7, 0.8, 0.9, 1.0, 1.1]), {}),
+        (([0.5, 0.4, 0.41, 0.3, 0.35], [0.6, 0.5, 0.55, 0.6, 0.58]), {"patience": 2}),
+    ],
+)
+OVERFITTING_FROM.case("8 generated U-shaped validation curves", 1, lambda: _u_shaped(32))
 
 
 @OVERFITTING_FROM.mistake("epochs are counted from 1: add 1 to the list index")
@@ -246,6 +263,56 @@ def overfitting_returns_detection_epoch(train_losses, val_losses, patience=3):
 
 
 @OVERFITTING_FROM.mistake(
+    "the training loss need only be lower at the end of the window, "
+    "train[e + patience] < train[e]; it may wobble in between"
+)
+def overfitting_training_falls_every_epoch(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience):
+        end = start + patience
+        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end))
+        falling = all(train_losses[i + 1] < train_losses[i] for i in range(start, end))
+        if rising and falling:
+            return start + 1
+    return None
+
+
+@OVERFITTING_FROM.mistake(
+    "a rise is strict, val[e + k] > val[e + k - 1]: a flat validation loss does not rise"
+)
+def overfitting_flat_counts_as_rise(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience):
+        end = start + patience
+        rising = all(val_losses[i + 1] >= val_losses[i] for i in range(start, end))
+        if rising and train_losses[end] < train_losses[start]:
+            return start + 1
+    return None
+
+
+@OVERFITTING_FROM.mistake(
+    "the last start index is len(val_losses) - patience - 1 (0-based): loop over "
+    "range(len(val_losses) - patience)"
+)
+def overfitting_misses_last_start(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience - 1):
+        end = start + patience
+        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end))
+        if rising and train_losses[end] < train_losses[start]:
+            return start + 1
+    return None
+
+
+@OVERFITTING_FROM.mistake("return the first onset, not the last: stop at the first match")
+def overfitting_returns_last_onset(train_losses, val_losses, patience=3):
+    onset = None
+    for start in range(len(val_losses) - patience):
+        end = start + patience
+        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end))
+        if rising and train_losses[end] < train_losses[start]:
+            onset = start + 1
+    return onset
+
+
+@OVERFITTING_FROM.mistake(
     "the lowest validation loss is not the onset: look for the first `patience` rises "
     "of the validation loss while the training loss ends lower"
 )
@@ -274,14 +341,17 @@ PLATEAUED.case(
     ],
 )
 PLATEAUED.case(
-    "compared with the best before the window, not the last epoch before it",
+    "compared with the best before the window, not the first or the last epoch before it",
     1,
-    lambda: [(([1.0, 0.5, 0.8, 0.52, 0.51],), {"window": 2})],
+    lambda: [
+        (([1.0, 0.5, 0.5, 0.499, 0.498],), {"window": 2}),
+        (([1.0, 0.5, 0.8, 0.52, 0.51],), {"window": 2}),
+    ],
 )
 PLATEAUED.case(
-    "the best of the window, not its last epoch",
+    "the best of the window, not its last epoch or its mean",
     1,
-    lambda: [(([1.0, 0.5, 0.3, 0.6],), {"window": 2})],
+    lambda: [(([1.0, 0.5, 0.3, 0.6],), {"window": 2}), (([1.0, 0.5, 0.9, 0.3],), {"window": 2})],
 )
 PLATEAUED.case(
     "the window holds exactly `window` epochs",
@@ -346,3 +416,20 @@ def plateaued_window_one_too_long(losses, window=5, tolerance=0.01):
     if len(losses) <= window + 1:
         return False
     return min(losses[-window - 1 :]) >= (1 - tolerance) * min(losses[: -window - 1])
+
+
+@PLATEAUED.mistake("use the best loss of the window, min(losses[-window:]), not its mean")
+def plateaued_compares_window_mean(losses, window=5, tolerance=0.01):
+    if len(losses) <= window:
+        return False
+    recent = losses[-window:]
+    return sum(recent) / window >= (1 - tolerance) * min(losses[:-window])
+
+
+@PLATEAUED.mistake(
+    "compare with the best loss before the window, min(losses[:-window]), not the first loss"
+)
+def plateaued_against_first_loss(losses, window=5, tolerance=0.01):
+    if len(losses) <= window:
+        return False
+    return min(losses[-window:]) >= (1 - tolerance) * losses[0]
