@@ -319,10 +319,11 @@ def test_honest_code_is_not_mistaken_for_reaching_into_the_grader():
 # unblocked, so did a fresh interpreter it started, and so did its own thread with the
 # mode stack emptied (the names built from pieces, which no scan of the source sees).
 # A kernel registered only while a call runs is not enough either: a thread saves
-# torch's own kernel (``torch.library.get_kernel``) in between. Now the worker has no
-# kernel of any forbidden built-in from before the submission's import on, in every
-# thread, and a seccomp filter refuses it any new program. Graded in every isolation,
-# ``none`` too: neither layer depends on the operating system's isolation.
+# torch's own kernel (``torch.library.get_kernel``) in between; and torch's own Python
+# version of the loss (``torch._refs``, for tracing) is no kernel at all. Now the worker
+# has no kernel of any forbidden built-in from before the submission's import on, in
+# every thread, its Python twins raise, and a seccomp filter refuses it any new program.
+# Graded in every isolation, ``none`` too: no layer depends on the system's isolation.
 
 EVERY_ISOLATION = [
     *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
@@ -414,11 +415,21 @@ def mse_loss(input, target, reduction="mean"):
     raise RuntimeError("no kernel saved")
 """
 
+TORCHS_PYTHON_TWIN = """
+import importlib
+
+
+def mse_loss(input, target, reduction="mean"):
+    references = importlib.import_module("torch._" + "refs.nn.functional")
+    return references.mse_loss(input, target, reduction=reduction)
+"""
+
 ROUTES = {
     "thread": IN_A_THREAD,
     "process": IN_A_PROCESS,
     "no mode": WITH_NO_MODE,
     "saved kernel": SAVES_THE_KERNEL,
+    "python twin": TORCHS_PYTHON_TWIN,
 }
 
 

@@ -2,7 +2,8 @@
 
 The dispatcher's kernel holds in every thread and with the dispatch modes switched off,
 and goes on exit; the ops an honest answer needs stay open. The worker's block for good
-leaves no handle to lift it, nor a kernel of torch's to save. The seccomp filter (tried in
+leaves no handle to lift it, nor a kernel of torch's to save, and torch's Python twin
+of the built-in (``torch._refs``) raises too. The seccomp filter (tried in
 a fresh interpreter, which it changes for good) refuses every new program and nothing
 else: fork, threads and torch's own thread pool still work.
 """
@@ -109,6 +110,7 @@ FOR_GOOD_CHILD = textwrap.dedent(
     """
     import gc, threading
     import torch
+    import torch._refs.nn.functional
     from lesson_pkg.grading.runner.execution import ForbiddenCall, block_for_good
 
 
@@ -118,6 +120,8 @@ FOR_GOOD_CHILD = textwrap.dedent(
             into.append("ran")
         except ForbiddenCall:
             into.append("forbidden")
+        except RuntimeError as error:
+            into.append(str(error).split(" of ")[0])
 
 
     a, b = torch.randn(3), torch.randn(3)
@@ -129,6 +133,7 @@ FOR_GOOD_CHILD = textwrap.dedent(
     for attempt in (
         lambda: kernel.call_boxed(torch._C.DispatchKeySet("CPU"), a, b, 1),
         lambda: torch.nn.functional.mse_loss(a, b),
+        lambda: torch._refs.nn.functional.mse_loss(a, b),
     ):
         thread = threading.Thread(target=outcome, args=(attempt, outcomes))
         thread.start()
@@ -143,7 +148,8 @@ def test_the_block_for_good_has_no_handle_and_holds_in_every_thread():
     completed = subprocess.run(
         [sys.executable, "-c", FOR_GOOD_CHILD], capture_output=True, text=True, timeout=120
     )
-    assert completed.stdout.strip() == "['forbidden', 'forbidden']", completed.stderr
+    expected = "['forbidden', 'forbidden', \"torch's Python version\"]"
+    assert completed.stdout.strip() == expected, completed.stdout + completed.stderr
 
 
 SECCOMP_CHILD = textwrap.dedent(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import importlib
+import types
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, cast
@@ -100,6 +102,31 @@ def block_for_good(names: tuple[str, ...]) -> None:
             for overload, key in _kernels(name):
                 handle.impl(overload, key, _blocker(f"aten.{name}", ABSENT_MESSAGE))
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(handle))
+    _refuse_python_twins(names)
+
+
+# torch's own versions of operators written in Python (for tracing and compiling): they
+# compute the loss from other operators, which the dispatcher cannot tell from yours
+PYTHON_TWINS = ("torch._refs", "torch._refs.nn.functional", "torch._decomp.decompositions")
+
+
+def _twin_refused(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("torch's Python version of a built-in an exercise asks you to write")
+
+
+def _refuse_python_twins(names: tuple[str, ...]) -> None:
+    """Each Python twin of ``names`` (and of ``_name``) raises, however it is reached.
+
+    The innermost function, under its decorators, gets the code of
+    :func:`_twin_refused`: every wrapper, table entry or saved reference leads to it.
+    """
+    for module in map(importlib.import_module, PYTHON_TWINS):
+        for name in (*names, *(f"_{name}" for name in names)):
+            function: Any = getattr(module, name, None)
+            while hasattr(function, "__wrapped__"):
+                function = function.__wrapped__
+            if isinstance(function, types.FunctionType) and not function.__code__.co_freevars:
+                function.__code__ = _twin_refused.__code__
 
 
 @contextlib.contextmanager
