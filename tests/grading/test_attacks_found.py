@@ -3,10 +3,11 @@
 Switching off the worker's block of the built-ins (through the module table or frames),
 a FIFO named like an exercise file, a zip linked to a classmate's, deep or huge replies,
 a formula as a folder name in the similarity report, a student folder named like a class
-output. Two holes are still open and marked ``xfail(strict=True)``: memory a worker pins
-outside its address-space limit (a RAM-backed /tmp, System V shared memory), and the
-built-in a submission runs in a thread or a process of its own. Every grader run here
-has a timeout and its whole process group is killed when it runs past it.
+output, the forbidden built-in run in a thread or a process the submission starts or with
+the dispatch modes switched off. One hole is still open and marked
+``xfail(strict=True)``: memory a worker pins outside its address-space limit (a
+RAM-backed /tmp, System V shared memory). Every grader run here has a timeout and its
+whole process group is killed when it runs past it.
 """
 
 from __future__ import annotations
@@ -304,16 +305,30 @@ def test_honest_code_is_not_mistaken_for_reaching_into_the_grader():
     assert reaches_into_grader(honest) is None
     assert reaches_into_grader("import sys\nsys.modules['x']") == "sys.modules"
     assert reaches_into_grader("import sys\ngetattr(sys, '_get' 'frame')") == "_getframe"
+    modes_off = "torch.utils._python_dispatch._disable_current_modes()"
+    assert reaches_into_grader(modes_off) == "_disable_current_modes"
+    assert reaches_into_grader("torch._ops._OpNamespace('aten')") == "_OpNamespace"
     for path in (ROOT / "solutions").glob("ex*.py"):
         assert reaches_into_grader(path.read_text()) is None, path
 
 
-# --- 9. the built-in reached from outside the call's thread or process (open) -----------
+# --- 9. the built-in reached from outside the call's thread or process, or its mode ----
 # Found by the review of the restructured grader (December 2026). The block of the
-# built-ins is a TorchDispatchMode, which holds for the calling thread only; a thread the
-# submission starts runs the aten operator unblocked, and so does a fresh interpreter it
-# starts. Closing it needs the worker to start no thread or process once a submission is
-# imported (a seccomp filter on clone/fork/exec, with torch on one thread): still open.
+# built-ins was a TorchDispatchMode, which holds for the calling thread only and which
+# the submission can switch off: a thread the submission starts ran the aten operator
+# unblocked, so did a fresh interpreter it started, and so did its own thread with the
+# mode stack emptied (the names built from pieces, which no scan of the source sees).
+# A kernel registered only while a call runs is not enough either: a thread saves
+# torch's own kernel (``torch.library.get_kernel``) in between; and torch's own Python
+# version of the loss (``torch._refs``, for tracing) is no kernel at all. Now the worker
+# has no kernel of any forbidden built-in from before the submission's import on, in
+# every thread, its Python twins raise, and a seccomp filter refuses it any new program.
+# Graded in every isolation, ``none`` too: no layer depends on the system's isolation.
+
+EVERY_ISOLATION = [
+    *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
+    pytest.param({}, "none", id="none"),
+]
 
 IN_A_THREAD = """
 import threading
@@ -324,7 +339,8 @@ def mse_loss(input, target, reduction="mean"):
     mode = {"none": 0, "mean": 1, "sum": 2}[reduction]
 
     def run():
-        box["value"] = torch._ops._OpNamespace("aten").mse_loss.default(input, target, mode)
+        aten = getattr(torch._ops, "_Op" + "Namespace")("aten")  # past the scan of the source
+        box["value"] = aten.mse_loss.default(input, target, mode)
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -357,18 +373,79 @@ def mse_loss(input, target, reduction="mean"):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="open: the block of the built-ins is per thread")
-@pytest.mark.parametrize("route", ["thread", "process"])
-@pytest.mark.parametrize("environment", MODES)
+WITH_NO_MODE = """
+import importlib
+
+
+def mse_loss(input, target, reduction="mean"):
+    dispatch = importlib.import_module("torch.utils._python" + "_dispatch")
+    mode = {"none": 0, "mean": 1, "sum": 2}[reduction]
+    aten = getattr(torch._ops, "_Op" + "Namespace")("aten")
+    with getattr(dispatch, "_disable_current" + "_modes")():
+        return aten.mse_loss.default(input, target, mode)
+"""
+
+SAVES_THE_KERNEL = """
+import threading
+import time
+
+SAVED = []
+
+
+def _save():  # a thread of the import's, trying until the block is lifted
+    probe = torch.ones(2)
+    while not SAVED:
+        kernel = getattr(torch.library, "get_" + "kernel")("aten::mse_loss", "CPU")
+        try:
+            kernel.call_boxed(torch._C.DispatchKeySet("CPU"), probe, probe, 1)
+            SAVED.append(kernel)
+        except Exception:
+            time.sleep(0.005)
+
+
+threading.Thread(target=_save, daemon=True).start()
+
+
+def mse_loss(input, target, reduction="mean"):
+    for _ in range(100):
+        if SAVED:
+            mode = {"none": 0, "mean": 1, "sum": 2}[reduction]
+            return SAVED[0].call_boxed(torch._C.DispatchKeySet("CPU"), input, target, mode)
+        time.sleep(0.01)
+    raise RuntimeError("no kernel saved")
+"""
+
+TORCHS_PYTHON_TWIN = """
+import importlib
+
+
+def mse_loss(input, target, reduction="mean"):
+    references = importlib.import_module("torch._" + "refs.nn.functional")
+    return references.mse_loss(input, target, reduction=reduction)
+"""
+
+ROUTES = {
+    "thread": IN_A_THREAD,
+    "process": IN_A_PROCESS,
+    "no mode": WITH_NO_MODE,
+    "saved kernel": SAVES_THE_KERNEL,
+    "python twin": TORCHS_PYTHON_TWIN,
+}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
 def test_the_built_in_run_in_another_thread_or_process_earns_nothing(
-    tmp_path, environment, route, monkeypatch
+    tmp_path, environment, isolation, route, monkeypatch
 ):
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    attack = IN_A_THREAD if route == "thread" else IN_A_PROCESS
-    submission = write_submission([], tmp_path / "submission", {"mse_loss": attack})
+    submission = write_submission([], tmp_path / "submission", {"mse_loss": ROUTES[route]})
     out = tmp_path / "out"
     out.mkdir()
-    results, _ = grade(submission, out, "--isolation", "strict")
-    earned, possible = scores_by_function(results)["mse_loss"]
+    results, _ = grade(submission, out, "--isolation", isolation)
+    scores = scores_by_function(results)
+    earned, possible = scores["mse_loss"]
     assert possible > 0 and earned == 0, f"{route}: {earned} of {possible}"
+    honest = {function: score for function, score in scores.items() if function != "mse_loss"}
+    assert all(earned == possible for earned, possible in honest.values()), honest

@@ -9,6 +9,11 @@ an object that claims to equal anything is refused, not compared.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
+import importlib
+import types
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
@@ -21,6 +26,19 @@ from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
 FORBIDDEN_CALL_MESSAGE = (
     "{name} is the built-in this exercise asks you to write: implement it yourself"
 )
+ABSENT_MESSAGE = "{name} is a built-in an exercise asks you to write: the grader has none"
+
+
+# The dispatch keys whose kernels compute a value: the backends, and the composite
+# kernels that serve every backend (those of CompositeImplicitAutograd, autograd too)
+KERNEL_KEYS = (
+    "CPU",
+    "CUDA",
+    "MPS",
+    "CompositeImplicitAutograd",
+    "CompositeExplicitAutograd",
+    "CompositeExplicitAutogradNonFunctional",
+)
 
 
 def _owners() -> tuple[Any, ...]:
@@ -32,9 +50,9 @@ class ForbiddenCall(RuntimeError):
     """A submission called the built-in it is meant to implement."""
 
 
-def _blocker(name: str) -> Callable[..., Any]:
+def _blocker(name: str, message: str = FORBIDDEN_CALL_MESSAGE) -> Callable[..., Any]:
     def blocked(*args: Any, **kwargs: Any) -> Any:
-        raise ForbiddenCall(FORBIDDEN_CALL_MESSAGE.format(name=name))
+        raise ForbiddenCall(message.format(name=name))
 
     return blocked
 
@@ -53,13 +71,93 @@ class _DispatchBlocker(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+@functools.cache
+def _kernels(name: str) -> tuple[tuple[str, str], ...]:
+    """Each (overload, dispatch key) of ``aten::name`` that has a kernel computing values."""
+    overloads = [
+        f"{name}.{schema.overload_name}" if schema.overload_name else name
+        for schema in torch._C._jit_get_schemas_for_operator(f"aten::{name}")
+    ]
+    return tuple(
+        (overload, key)
+        for overload in overloads
+        for key in KERNEL_KEYS
+        if torch._C._dispatch_has_kernel_for_dispatch_key(f"aten::{overload}", key)
+    )
+
+
+def block_for_good(names: tuple[str, ...]) -> None:
+    """From now on, the dispatcher refuses the built-ins ``names`` in this process, for good.
+
+    For the worker, before any submission code runs: a block that is lifted between calls
+    leaves a window in which a thread of the submission's saves torch's own kernel
+    (``torch.library.get_kernel``) to call later, and a block whose handle this process
+    keeps can be found (``gc``) and lifted. This one is registered through a handle that
+    nothing refers to (it is never released), so no Python object leads to it.
+    """
+    handle = torch._C._dispatch_library("IMPL", "aten", "", __file__, 0)
+    with warnings.catch_warnings():  # "Overriding a previously registered kernel"
+        warnings.simplefilter("ignore")
+        for name in names:
+            for overload, key in _kernels(name):
+                handle.impl(overload, key, _blocker(f"aten.{name}", ABSENT_MESSAGE))
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(handle))
+    _refuse_python_twins(names)
+
+
+# torch's own versions of operators written in Python (for tracing and compiling): they
+# compute the loss from other operators, which the dispatcher cannot tell from yours
+PYTHON_TWINS = ("torch._refs", "torch._refs.nn.functional", "torch._decomp.decompositions")
+
+
+def _twin_refused(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("torch's Python version of a built-in an exercise asks you to write")
+
+
+def _refuse_python_twins(names: tuple[str, ...]) -> None:
+    """Each Python twin of ``names`` (and of ``_name``) raises, however it is reached.
+
+    The innermost function, under its decorators, gets the code of
+    :func:`_twin_refused`: every wrapper, table entry or saved reference leads to it.
+    """
+    for module in map(importlib.import_module, PYTHON_TWINS):
+        for name in (*names, *(f"_{name}" for name in names)):
+            function: Any = getattr(module, name, None)
+            while hasattr(function, "__wrapped__"):
+                function = function.__wrapped__
+            if isinstance(function, types.FunctionType) and not function.__code__.co_freevars:
+                function.__code__ = _twin_refused.__code__
+
+
+@contextlib.contextmanager
+def _kernels_blocked(names: tuple[str, ...]) -> Iterator[None]:
+    """While inside, the dispatcher runs a kernel raising ForbiddenCall for each of ``names``.
+
+    Registered over torch's own kernels for the whole process, in every thread and in a
+    forked child, whatever mode is on the current thread's stack; on exit the
+    registrations go, and torch's kernels are back.
+    """
+    library = torch.library.Library("aten", "IMPL")
+    try:
+        with warnings.catch_warnings():  # "Overriding a previously registered kernel"
+            warnings.simplefilter("ignore")
+            for name in names:
+                for overload, key in _kernels(name):
+                    library.impl(overload, _blocker(f"torch.ops.aten.{name}"), key)
+        yield
+    finally:
+        library._destroy()
+
+
 @contextlib.contextmanager
 def builtins_blocked(names: tuple[str, ...]) -> Iterator[None]:
     """While inside, the torch built-ins ``names`` raise ForbiddenCall wherever called.
 
     Each name is blocked wherever torch exposes it (the functional API, torch, the C
-    bindings, torch.ops.aten), and the ones with kernels of their own at the dispatcher
-    too, so that neither an alias nor a reference saved at import reaches them.
+    bindings, torch.ops.aten) and at the dispatcher, in three layers: the attributes are
+    swapped, so that a reference saved at import is a stand-in; a kernel raising
+    ForbiddenCall replaces torch's for every thread of the process (a TorchDispatchMode
+    holds for its own thread only, and can be switched off); and that mode too.
 
     The first TorchDispatchMode a process enters imports ``torch._dynamo`` (1-2 s), and
     that import reads ``torch.ops.aten.nll_loss_forward.default`` and its kin: it is done
@@ -77,7 +175,7 @@ def builtins_blocked(names: tuple[str, ...]) -> Iterator[None]:
         for owner, name, _ in saved:
             setattr(owner, name, _blocker(f"{getattr(owner, '__name__', 'torch')}.{name}"))
         if names:
-            with _DispatchBlocker(names):
+            with _kernels_blocked(names), _DispatchBlocker(names):
                 yield
         else:
             yield
@@ -92,8 +190,10 @@ def call_function(function: Callable[..., Any], request: CallRequest) -> dict[st
     The tensors in ``request.args`` listed in ``grad_args`` require gradients; when a
     cotangent is given, the result is back-propagated with it and the gradients are
     returned (None when the result's shape is not the cotangent's: the value comparison
-    explains why). The built-ins ``request.forbidden`` names raise meanwhile. The
-    arguments after the call are returned too, to check that nothing was mutated.
+    explains why). The built-ins ``request.forbidden`` names raise meanwhile, until the
+    results are copied: a thread of the submission's cannot write the built-in's answer
+    into them once the block is gone. The arguments after the call are returned too, to
+    check that nothing was mutated.
     """
     inputs = _plain(request.args)
     for index in request.grad_args:
@@ -105,11 +205,11 @@ def call_function(function: Callable[..., Any], request: CallRequest) -> dict[st
             if request.grad_args
             else []
         )
-    return {
-        "value": _plain(result),
-        "grads": grads,
-        "args_after": _plain(inputs),
-    }
+        return {
+            "value": _plain(result),
+            "grads": grads,
+            "args_after": _plain(inputs),
+        }
 
 
 def _gradients(
@@ -158,6 +258,20 @@ def _plain(value: Any) -> Any:
 # --- Training scenarios: the same model, data and optimizer on both sides -------------
 
 
+class _MSELoss(torch.nn.MSELoss):
+    """``nn.MSELoss()`` from tensor operations: the worker has no ``mse_loss`` kernel."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return ((input - target) ** 2).mean()
+
+
+class _CrossEntropyLoss(torch.nn.CrossEntropyLoss):
+    """``nn.CrossEntropyLoss()`` for class indices, from tensor operations (no ``nll_loss``)."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return -input.log_softmax(dim=1).gather(1, target[:, None]).mean()
+
+
 def build_scenario(
     spec: dict[str, Any],
 ) -> tuple[torch.nn.Module, Any, Callable, torch.optim.Optimizer]:
@@ -168,7 +282,8 @@ def build_scenario(
     ``dropout`` (a dropout layer's probability) and ``start_in_eval`` (the model is handed
     over in evaluation mode, as ``evaluate`` leaves it). The grader builds the same
     scenario for the reference and for the submission, so their results can be compared
-    exactly.
+    exactly. Its loss is ``nn.MSELoss`` or ``nn.CrossEntropyLoss`` computed from tensor
+    operations: the worker has no kernel of the built-in losses.
     """
     generator = torch.Generator().manual_seed(spec["seed"])
     n_samples, n_features = spec["n_samples"], 3
@@ -177,10 +292,10 @@ def build_scenario(
         targets = features @ torch.tensor([[1.5], [-2.0], [0.5]]) + 0.1 * torch.randn(
             n_samples, 1, generator=generator
         )
-        outputs, loss_fn = 1, cast(Callable, torch.nn.MSELoss())
+        outputs, loss_fn = 1, cast(Callable, _MSELoss())
     else:
         targets = (features[:, 0] + features[:, 1] > 0).long() + (features[:, 2] > 1).long()
-        outputs, loss_fn = 3, cast(Callable, torch.nn.CrossEntropyLoss())
+        outputs, loss_fn = 3, cast(Callable, _CrossEntropyLoss())
     torch.manual_seed(spec["seed"])
     layers = [torch.nn.Linear(n_features, 8), torch.nn.Tanh()]
     if spec.get("dropout"):

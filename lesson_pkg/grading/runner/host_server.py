@@ -18,7 +18,8 @@ Each worker, before it sees any submission code:
 - "namespaces" and "user", where the kernel has Landlock: sees only the system, Python
   and its packages (read-only) and its own folder (:mod:`~lesson_pkg.grading.runner.landlock`);
 - always: a session of its own, no new privileges, its standard streams on /dev/null,
-  and the host is a child subreaper, so that nothing it starts can escape ``stop``.
+  no new program (``execve`` refused: :mod:`~lesson_pkg.grading.runner.seccomp`, on
+  Linux), and the host is a child subreaper, so that nothing it starts can escape ``stop``.
 
 After each worker, as root, the host removes everything the worker's user owns
 (processes, System V IPC, files in shared folders: :mod:`~lesson_pkg.grading.runner.cleanup`).
@@ -38,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lesson_pkg.grading.runner import cleanup, landlock, worker_server
+from lesson_pkg.grading.runner import cleanup, landlock, seccomp, worker_server
 from lesson_pkg.grading.runner.limits import Limits
 
 CLONE_NEWIPC = 0x08000000
@@ -200,6 +201,7 @@ class Host:
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
         if self.readable is not None:
             landlock.restrict(self.readable, [str(home)])
+        seccomp.forbid_new_programs()  # a fresh interpreter would escape the block of built-ins
         _keep_only(fds)
         worker_server.serve(limits, *fds)
 

@@ -224,6 +224,11 @@ INTROSPECTION = frozenset(
         "_DisableTorchDispatch",
         "_unset_dispatch_mode",
         "_jit_get_operation",
+        "_python_dispatch",
+        "_disable_current_modes",
+        "_OpNamespace",
+        "_kernels_blocked",
+        "_destroy",
     }
 )
 

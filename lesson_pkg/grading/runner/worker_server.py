@@ -183,6 +183,7 @@ def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     directory = write_sources(first["sources"])
     forbidden = tuple(str(name) for name in first.get("forbidden", ()))
     limit_resources(limits)
+    execution.block_for_good(forbidden)  # every exercise's, in every thread, for good
     forget_own_modules()
     modules: dict[str, ModuleType] = {}
     replies.write(protocol.dumps({"id": "ready"}))
