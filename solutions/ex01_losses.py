@@ -23,7 +23,8 @@ def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
     Shapes: ``input`` and ``target`` have the same shape, any shape. Do not change
     ``input`` or ``target`` in place (the grader checks).
 
-    Example: ``mse_loss(torch.tensor([3.0]), torch.tensor([2.0]))`` is ``tensor(1.)``.
+    Example: ``mse_loss(torch.tensor([3.0]), torch.tensor([2.0]))`` is ``tensor(1.)`` (no
+    ``1/2`` factor: that convention belongs to Huber's quadratic part, not to MSE).
 
     Hint: compute the per-element losses first, then apply the reduction.
     """
@@ -44,10 +45,11 @@ def mae_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
 
     Shapes: ``input`` and ``target`` have the same shape, any shape (a 0-d tensor too).
 
-    Example: ``mae_loss(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))`` is
-    ``tensor(1.)``.
+    Example: ``mae_loss(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 5.0]))`` is
+    ``tensor(1.5000)``: the errors are 0 and 3 (squared, they would average 4.5).
 
-    Hint: ``.abs()`` gives ``|x|``; the reduction is the one you wrote for ``mse_loss``.
+    Hint: ``.abs()`` gives ``|x|`` (do not square it); the reduction is the one you wrote
+    for ``mse_loss``.
     """
     ### BEGIN SOLUTION
     absolute_errors = (input - target).abs()
@@ -152,7 +154,8 @@ def cross_entropy(
 
     Hints: ``torch.log(torch.softmax(...))`` fails for logits of ±1000: the softmax of a
     class far below the largest underflows to exactly 0, and its log is ``-inf``. Use
-    ``z - torch.logsumexp(z, dim=1, keepdim=True)``, which stays finite. Pick the true
+    ``z - torch.logsumexp(z, dim=1, keepdim=True)``, which stays finite (``keepdim=True``
+    keeps the shape (N, 1), so that each row subtracts its own log-sum-exp). Pick the true
     class's entry of each row with ``.gather(1, target.unsqueeze(1))`` or
     ``tensor[torch.arange(N), target]``; an ignored target (-100 by default) is not a
     valid index, so first replace it by any real class (``torch.where(kept, target, 0)``,
@@ -186,6 +189,7 @@ def hinge_loss(
     reduction="none")`` is ``tensor([0.0000, 0.5000, 2.0000])``.
 
     Hint: ``max(0, x)`` is ``x.clamp(min=0)``; a margin ``y * s`` beyond ``margin`` costs 0.
+    Use the ``margin`` argument (the grader tries 0.5 and 2), not a fixed 1.
     """
     ### BEGIN SOLUTION
     losses = torch.clamp(margin - target * input, min=0)

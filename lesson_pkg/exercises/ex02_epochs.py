@@ -30,7 +30,8 @@ def train_one_epoch(model, loader, loss_fn, optimizer) -> float:
     optimizer step. The returned mean is per sample: weight each batch's
     loss by its size, so that a short last batch counts less
     (``sum(loss_b * size_b) / sum(size_b)``, where ``size_b = len(inputs)`` is the
-    number of samples in batch ``b``). ``loss_fn(outputs, targets)`` returns the *mean*
+    number of samples in batch ``b``; ``loader.batch_size`` is only the nominal size,
+    which the short last batch does not have). ``loss_fn(outputs, targets)`` returns the *mean*
     loss of its batch, a 0-d tensor (like ``F.cross_entropy``): that is why it is
     multiplied by the batch's size.
 
@@ -59,5 +60,8 @@ def best_epoch(values: list[float], mode: str = "min") -> int:
     highest (``mode="max"``, for an accuracy). Ties go to the earliest epoch.
 
     Example: ``best_epoch([0.9, 0.5, 0.7])`` is ``2``.
+
+    Return a Python ``int``: ``np.argmin`` gives a ``numpy.int64``, which the grader does
+    not accept, so wrap it: ``int(np.argmin(values)) + 1``.
     """
     raise NotImplementedError("write this function: see its docstring")

@@ -85,11 +85,33 @@ def mse_ignores_reduction(input, target, reduction="mean"):
     return ((input - target) ** 2).mean()
 
 
+@MSE.mistake(
+    "MSE has no 1/2: the 0.5 * e ** 2 convention (Huber's quadratic part) halves every "
+    "loss; use (input - target) ** 2"
+)
+def mse_halved(input, target, reduction="mean"):
+    losses = 0.5 * (input - target) ** 2
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
 # --- mae_loss -----------------------------------------------------------------
 MAE = EXERCISE.graded("mae_loss", losses.mae_loss, forbidden=("l1_loss",))
-MAE.case("1 and 2 vs 1 and 4 gives 1.0", 1, lambda: [((vector(1.0, 2.0), vector(1.0, 4.0)), {})])
+MAE.case("1 and 2 vs 1 and 5 gives 1.5", 1, lambda: [((vector(1.0, 2.0), vector(1.0, 5.0)), {})])
 MAE.case("every rank (0-3) with every reduction", 2, lambda: pairs(4))
 MAE.case("gradients", 1, lambda: pairs(5), Check.GRADIENT)
+
+
+@MAE.mistake(
+    "you squared the errors (a copy of mse_loss?): MAE takes the absolute value of each "
+    "error, (input - target).abs(), and does not square it"
+)
+def mae_squares_errors(input, target, reduction="mean"):
+    losses = (input - target) ** 2
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
 
 
 @MAE.mistake("your result is the sum, not the mean: check `reduction`")
@@ -199,6 +221,60 @@ def bce_clamps_probability(input, target, reduction="mean"):
     if reduction == "none":
         return losses
     return losses.mean() if reduction == "mean" else losses.sum()
+
+
+LOG_PLUS_EPSILON = (
+    "you added a small eps inside the log, log(p + eps): a certain wrong answer then "
+    "costs -log(eps) (27.6 for 1e-12), not 100; floor the log instead, as torch does: "
+    "torch.log(p).clamp(min=-100)"
+)
+
+
+@BCE.mistake(LOG_PLUS_EPSILON)
+def bce_log_plus_1e_12(input, target, reduction="mean"):
+    losses = -(target * torch.log(input + 1e-12) + (1 - target) * torch.log(1 - input + 1e-12))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@BCE.mistake(LOG_PLUS_EPSILON)
+def bce_log_plus_1e_8(input, target, reduction="mean"):
+    losses = -(target * torch.log(input + 1e-8) + (1 - target) * torch.log(1 - input + 1e-8))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@BCE.mistake(LOG_PLUS_EPSILON)
+def bce_log_plus_1e_7(input, target, reduction="mean"):
+    losses = -(target * torch.log(input + 1e-7) + (1 - target) * torch.log(1 - input + 1e-7))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@BCE.mistake("your result is the sum, not the mean: check `reduction`")
+def bce_sum_instead_of_mean(input, target, reduction="mean"):
+    losses = -(
+        target * torch.log(input).clamp(min=-100)
+        + (1 - target) * torch.log(1 - input).clamp(min=-100)
+    )
+    return losses if reduction == "none" else losses.sum()
+
+
+@BCE.mistake(
+    "you divided by the batch size, len(input), not by the number of elements: "
+    "use .mean(), which counts every element of every dimension"
+)
+def bce_mean_over_batch(input, target, reduction="mean"):
+    losses = -(
+        target * torch.log(input).clamp(min=-100)
+        + (1 - target) * torch.log(1 - input).clamp(min=-100)
+    )
+    if reduction == "none":
+        return losses
+    return losses.sum() / len(input) if reduction == "mean" else losses.sum()
 
 
 # --- binary_cross_entropy_with_logits -----------------------------------------
@@ -337,16 +413,40 @@ def bce_logits_sum_instead_of_mean(input, target, reduction="mean"):
     return losses if reduction == "none" else losses.sum()
 
 
-@BCE_LOGITS.mistake(
-    "z.clamp(min=0) and |z| have kinks at z = 0, where autograd gives the gradient "
-    "1 - y instead of sigmoid(0) - y = 0.5 - y: compute log(1 + exp(z)) with "
+KINKED = (
+    "max(z, 0) (z.clamp(min=0) or torch.relu(z)) and |z| have kinks at z = 0, where "
+    "autograd gives the gradient 1 - y (clamp) or -y (relu) instead of "
+    "sigmoid(0) - y = 0.5 - y: compute log(1 + exp(z)) with "
     "torch.logaddexp(torch.zeros_like(z), z), smooth everywhere"
 )
+
+
+@BCE_LOGITS.mistake(KINKED)
 def bce_logits_kinked_at_zero(input, target, reduction="mean"):
     losses = input.clamp(min=0) - input * target + torch.log1p(torch.exp(-input.abs()))
     if reduction == "none":
         return losses
     return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@BCE_LOGITS.mistake(KINKED)
+def bce_logits_relu_kinked_at_zero(input, target, reduction="mean"):
+    losses = torch.relu(input) - input * target + torch.log1p(torch.exp(-input.abs()))
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@BCE_LOGITS.mistake(
+    "you divided by the batch size, len(input), not by the number of elements: "
+    "use .mean(), which counts every element of every dimension"
+)
+def bce_logits_mean_over_batch(input, target, reduction="mean"):
+    zeros = torch.zeros_like(input)
+    losses = target * torch.logaddexp(zeros, -input) + (1 - target) * torch.logaddexp(zeros, input)
+    if reduction == "none":
+        return losses
+    return losses.sum() / len(input) if reduction == "mean" else losses.sum()
 
 
 # --- cross_entropy ------------------------------------------------------------
@@ -386,14 +486,44 @@ def cross_entropy_softmax_without_log(input, target, ignore_index=-100, reductio
     return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
 
 
-@CROSS_ENTROPY.mistake(
-    "log(softmax(z)) overflows for large logits: use z - torch.logsumexp(z, dim=1)"
+LOG_OF_SOFTMAX = (
+    "log(softmax(z)) breaks for large logits (the softmax of a class far below the "
+    "largest is exactly 0, and its log is -inf; exp(z) itself overflows): use "
+    "z - torch.logsumexp(z, dim=1, keepdim=True)"
 )
+
+
+@CROSS_ENTROPY.mistake(LOG_OF_SOFTMAX)
+def cross_entropy_log_of_softmax(input, target, ignore_index=-100, reduction="mean"):
+    kept = target != ignore_index
+    classes = torch.where(kept, target, 0)
+    log_probs = torch.log(torch.softmax(input, dim=1))
+    losses = -log_probs[torch.arange(len(target)), classes] * kept
+    if reduction == "none":
+        return losses
+    return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
+
+
+@CROSS_ENTROPY.mistake(LOG_OF_SOFTMAX)
 def cross_entropy_naive_log_softmax(input, target, ignore_index=-100, reduction="mean"):
     kept = target != ignore_index
     classes = torch.where(kept, target, 0)
     probabilities = torch.exp(input) / torch.exp(input).sum(dim=1, keepdim=True)
     losses = -torch.log(probabilities[torch.arange(len(target)), classes]) * kept
+    if reduction == "none":
+        return losses
+    return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
+
+
+@CROSS_ENTROPY.mistake(
+    "torch.logsumexp(z, dim=1) has shape (N,): subtract it from the (N, C) logits with "
+    "keepdim=True, shape (N, 1), or each row takes another row's log-sum-exp"
+)
+def cross_entropy_without_keepdim(input, target, ignore_index=-100, reduction="mean"):
+    log_probs = input - torch.logsumexp(input, dim=1)
+    kept = target != ignore_index
+    classes = torch.where(kept, target, 0)
+    losses = -log_probs[torch.arange(len(target)), classes] * kept
     if reduction == "none":
         return losses
     return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
@@ -468,3 +598,28 @@ def hinge_without_margin(input, target, margin=1.0, reduction="mean"):
     if reduction == "none":
         return losses
     return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@HINGE.mistake("the margin is fixed at 1: use the `margin` argument, max(0, margin - y * s)")
+def hinge_margin_fixed_at_one(input, target, margin=1.0, reduction="mean"):
+    losses = torch.clamp(1 - target * input, min=0)
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+@HINGE.mistake("your result is the sum, not the mean: check `reduction`")
+def hinge_sum_instead_of_mean(input, target, margin=1.0, reduction="mean"):
+    losses = torch.clamp(margin - target * input, min=0)
+    return losses if reduction == "none" else losses.sum()
+
+
+@HINGE.mistake(
+    "you divided by the batch size, len(input), not by the number of elements: "
+    "use .mean(), which counts every element of every dimension"
+)
+def hinge_mean_over_batch(input, target, margin=1.0, reduction="mean"):
+    losses = torch.clamp(margin - target * input, min=0)
+    if reduction == "none":
+        return losses
+    return losses.sum() / len(input) if reduction == "mean" else losses.sum()

@@ -51,9 +51,22 @@ STEPS.case(
 )
 
 
-@STEPS.mistake("floor drops the short last batch: use math.ceil unless drop_last")
+DROPS_LAST_BATCH = (
+    "floor (n // batch_size) and round() drop the short last batch (round turns 312.5 "
+    "into 312): use math.ceil(n / batch_size) unless drop_last"
+)
+
+
+@STEPS.mistake(DROPS_LAST_BATCH)
 def steps_floor_instead_of_ceil(n_samples, batch_size, drop_last=False):
     return n_samples // batch_size
+
+
+@STEPS.mistake(DROPS_LAST_BATCH)
+def steps_rounded(n_samples, batch_size, drop_last=False):
+    if drop_last:
+        return n_samples // batch_size
+    return round(n_samples / batch_size)
 
 
 @STEPS.mistake("with drop_last=True the short last batch is not a step")
@@ -76,6 +89,16 @@ def steps_floor_plus_one(n_samples, batch_size, drop_last=False):
     if drop_last:
         return n_samples // batch_size
     return n_samples // batch_size + 1
+
+
+@STEPS.mistake(
+    "with drop_last, ceil(n / batch_size) - 1 is one step too few when the batch size "
+    "divides n exactly (64 samples at 32 a batch are 2 full batches): use n // batch_size"
+)
+def steps_drop_last_as_ceil_minus_one(n_samples, batch_size, drop_last=False):
+    if drop_last:
+        return math.ceil(n_samples / batch_size) - 1
+    return math.ceil(n_samples / batch_size)
 
 
 # --- train_one_epoch ----------------------------------------------------------
@@ -103,7 +126,14 @@ TRAIN_ONE_EPOCH.case(
 )
 
 
-@TRAIN_ONE_EPOCH.mistake("the weights never changed: call optimizer.step() after loss.backward()")
+NEVER_STEPPED = (
+    "the weights never changed: optimizer.step() must come after loss.backward() with no "
+    "zero_grad() in between, so that it sees the gradients backward() left in .grad "
+    "(zero them at the start of each step)"
+)
+
+
+@TRAIN_ONE_EPOCH.mistake(NEVER_STEPPED)
 def epoch_never_steps(model, loader, loss_fn, optimizer):
     model.train()
     total, count = 0.0, 0
@@ -111,6 +141,20 @@ def epoch_never_steps(model, loader, loss_fn, optimizer):
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
         loss.backward()
+        total += loss.item() * len(inputs)
+        count += len(inputs)
+    return total / count
+
+
+@TRAIN_ONE_EPOCH.mistake(NEVER_STEPPED)
+def epoch_zero_grad_before_step(model, loader, loss_fn, optimizer):
+    model.train()
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.zero_grad()
+        optimizer.step()
         total += loss.item() * len(inputs)
         count += len(inputs)
     return total / count
@@ -145,6 +189,22 @@ def epoch_mean_of_batch_means(model, loader, loss_fn, optimizer):
         optimizer.step()
         batch_losses.append(loss.item())
     return sum(batch_losses) / len(batch_losses)
+
+
+@TRAIN_ONE_EPOCH.mistake(
+    "loader.batch_size is the nominal size: the last batch may be shorter (37 samples at 8 "
+    "a batch end with 5); weight each batch's loss by its real size, len(inputs)"
+)
+def epoch_weights_by_nominal_batch_size(model, loader, loss_fn, optimizer):
+    model.train()
+    total = 0.0
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * loader.batch_size
+    return total / len(loader.dataset)
 
 
 @TRAIN_ONE_EPOCH.mistake("you returned the last batch's loss, not the epoch's mean")
@@ -195,7 +255,7 @@ FIT.case(
 FIT.case("weights after 3 epochs", 1, lambda: [((scenario(epochs=3),), {})], Check.SCENARIO_WEIGHTS)
 
 
-@FIT.mistake("the weights never changed: call optimizer.step() after loss.backward()")
+@FIT.mistake(NEVER_STEPPED)
 def fit_never_steps(model, train_loader, loss_fn, optimizer, epochs):
     history = []
     for _ in range(epochs):
@@ -255,7 +315,7 @@ BEST_EPOCH.case(
 BEST_EPOCH.case(
     "ties go to the earliest epoch",
     1,
-    lambda: [(([0.6, 0.4, 0.4],), {}), (([0.6, 0.9, 0.9],), {"mode": "max"})],
+    lambda: [(([0.6, 0.4, 0.4],), {}), (([0.6, 0.9, 0.9, 0.5],), {"mode": "max"})],
 )
 
 
