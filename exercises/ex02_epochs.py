@@ -61,7 +61,7 @@ def best_epoch(values: list[float], mode: str = "min") -> int:
 
     Example: ``best_epoch([0.9, 0.5, 0.7])`` is ``2``.
 
-    Return a Python ``int``: ``np.argmin`` gives a ``numpy.int64``, which the grader does
-    not accept, so wrap it: ``int(np.argmin(values)) + 1``.
+    Return a Python ``int``: ``np.argmin`` gives a ``numpy.int64``, so wrap it,
+    ``int(np.argmin(values)) + 1``.
     """
     raise NotImplementedError("write this function: see its docstring")
