@@ -87,8 +87,12 @@ def test_loss_curves_put_each_epoch_mean_across_the_steps_it_averages():
     step_line, mean_line, val_line, best_line = ax.get_lines()
     np.testing.assert_allclose(step_line.get_xdata(), [0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
     # epoch k spans (k - 1, k]: its mean is a flat segment from k - 1 to k
-    np.testing.assert_allclose(mean_line.get_xdata(), [0, 1, 1, 2, 2, 3])
-    np.testing.assert_allclose(mean_line.get_ydata(), [1, 1, 1 / 2, 1 / 2, 1 / 3, 1 / 3])
+    # (a NaN after each segment: separate flat segments, no risers between epochs)
+    nan = np.nan
+    np.testing.assert_allclose(mean_line.get_xdata(), [0, 1, nan, 1, 2, nan, 2, 3, nan])
+    np.testing.assert_allclose(
+        mean_line.get_ydata(), [1, 1, nan, 1 / 2, 1 / 2, nan, 1 / 3, 1 / 3, nan]
+    )
     np.testing.assert_allclose(val_line.get_xdata(), [1, 2, 3])  # measured after each epoch
     np.testing.assert_allclose(val_line.get_ydata(), [0.9, 0.5, 0.7])
     assert list(best_line.get_xdata()) == [2, 2]

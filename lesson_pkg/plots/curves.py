@@ -122,12 +122,12 @@ def plot_loss_curves(
     The x axis counts epochs: epoch ``k`` spans ``(k - 1, k]``, and step ``i`` of an epoch
     of ``S`` steps sits at ``i / S`` past the epoch's start. With ``per_step``, each
     epoch's mean training loss is a flat segment spanning its epoch, so it sits on the
-    steps it averages, and the number ``k`` is written under the middle of that span,
-    faint grid lines marking the boundaries; without it, the mean is a point at the
-    epoch's end, above its number. Validation happens after each epoch, so its points
-    sit at the epoch's end (with ``per_step``, on the boundary after its number). With
-    ``mark_best``, a dotted line marks the best epoch (the one early stopping restored, if
-    it did).
+    steps it averages, and the number ``k`` is written under the middle of that span;
+    faint vertical lines (the only ones: no grid) mark the boundaries. Without it, the
+    mean is a point at the epoch's end, above its number. Validation happens after each
+    epoch, so its points sit at the epoch's end (with ``per_step``, on the boundary after
+    its number). With ``mark_best``, a dotted line marks the best epoch (the one early
+    stopping restored, if it did).
     """
     _check_history(history)
     ax = _axes(ax)
@@ -144,10 +144,15 @@ def plot_loss_curves(
             lw=1,
             label="training loss per step",
         )
-        spans = np.repeat(np.asarray(epochs, dtype=float), 2) + np.tile([-1.0, 0.0], len(epochs))
+        # epoch k's segment runs from k - 1 to k; a NaN after each one keeps them apart
+        spans = np.repeat(np.asarray(epochs, dtype=float), 3) + np.tile(
+            [-1.0, 0.0, np.nan], len(epochs)
+        )
+        means = np.repeat(np.asarray(history.column("train_loss"), dtype=float), 3)
+        means[2::3] = np.nan
         handles += ax.plot(
             spans,
-            np.repeat(history.column("train_loss"), 2),
+            means,
             color=PALETTE[0],
             lw=2,
             label="training loss, mean of each epoch",
@@ -171,6 +176,11 @@ def plot_loss_curves(
     ax.grid(alpha=0.3)
     if steps_shown:
         _centred_epoch_axis(ax, int(epochs[-1]))
+        ax.grid(False, which="both")  # no grid: the only vertical lines are the boundaries
+        ax.vlines(  # where one epoch ends and the next begins
+            range(int(epochs[-1]) + 1), 0, 1, transform=ax.get_xaxis_transform(),
+            colors="0.75", lw=0.8, zorder=0,
+        )  # fmt: skip
     else:
         _epoch_axis(ax)
     _legend_outside(ax, handles)
@@ -298,7 +308,7 @@ def plot_learning_rate_regimes(
 ) -> list[Axes]:
     """One panel per run, side by side, each on its own scale: for learning-rate regimes.
 
-    ``histories`` maps a label (such as ``"too small: lr = 0.003"``) to a run's history.
+    ``histories`` maps a label (such as ``"lr = 0.003"``) to a run's history.
     A run that diverged is drawn on a log scale, with a cross where its loss became
     infinite, and so is a run whose values span more than a factor of 1000; the panels
     share no scale, so a diverging run cannot flatten the others. ``figure``: an empty
