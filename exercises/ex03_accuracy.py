@@ -17,7 +17,8 @@ def accuracy(input: torch.Tensor, target: torch.Tensor) -> float:
 
     Example: ``accuracy(torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0]))`` is 0.75.
 
-    Hints: scores need ``argmax`` along the class dimension; a fraction is not a percent.
+    Hints: scores need ``argmax`` along the class dimension (where the largest score is,
+    not its value); a fraction is not a percent.
     """
     raise NotImplementedError("write this function: see its docstring")
 
@@ -32,7 +33,8 @@ def binary_accuracy(input: torch.Tensor, target: torch.Tensor, threshold: float 
     is 2/3.
 
     Hint: ``input > threshold`` is a bool tensor; compare it with ``target.bool()``, and
-    divide the count by ``target.numel()``, which also works for a 0-d tensor.
+    divide the count by ``target.numel()``, which also works for a 0-d tensor. The result
+    is a fraction in [0, 1], not a percent.
     """
     raise NotImplementedError("write this function: see its docstring")
 

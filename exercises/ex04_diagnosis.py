@@ -23,7 +23,8 @@ def diverged(losses: list[float], factor: float = 10.0) -> bool:
     is ``False``.
 
     Hint: every comparison with NaN is ``False`` (``nan > 10`` and ``nan < 10`` alike), so
-    ``max(losses) > ...`` can miss it: test each loss with ``math.isfinite``.
+    ``max(losses) > ...`` can miss it: test each loss with ``math.isfinite``. A tensor's
+    ``.any()`` is a tensor, not a ``bool``: call ``.item()`` on it.
     """
     raise NotImplementedError("write this function: see its docstring")
 
@@ -50,7 +51,8 @@ def overfitting_from(
     is ``None``.
 
     Hint: loop over the 0-based start index ``s``; the window's end is ``s + patience``,
-    and the answer is ``s + 1``. Both losses rising together is divergence, not
+    and the answer is ``s + 1``, the last epoch before the climb (not the first rising
+    epoch, ``s + 2``). Both losses rising together is divergence, not
     overfitting, and one rise alone is noise.
     """
     raise NotImplementedError("write this function: see its docstring")

@@ -133,6 +133,8 @@ def compare(
     if isinstance(expected, torch.Tensor):
         return _compare_tensor(expected, got, what, tolerance)
     if isinstance(expected, bool):
+        if type(got) is not bool:
+            return f"{what} should be a Python bool (True or False), got {type(got).__name__}"
         return None if got is expected else f"{what} is {got!r}, expected {expected!r}"
     if isinstance(expected, int):
         if type(got) is not int:

@@ -15,10 +15,11 @@ from lesson_pkg.grading.core.inputs import as_labels, labels_and_scores, vector
 EXERCISE = Exercise("ex03_accuracy")
 
 FOUR_BY_FOUR = torch.tensor(
-    [[5.0, 0.1, 3.0, 2.0], [0.2, 1.0, 0.5, 0.3], [0.1, 0.3, 1.0, 0.2], [1.5, 0.2, 0.4, 1.0]]
+    [[5.0, 0.1, 3.0, 2.0], [0.2, 3.0, 2.0, 0.4], [0.1, 0.3, 1.0, 0.2], [1.5, 0.2, 0.4, 1.0]]
 )
-"""Scores whose argmax(dim=1), [0, 1, 2, 0], is right 3 times in 4 against [0, 1, 2, 3];
-argmax(dim=0), [0, 1, 0, 0], 2 times; the raw scores equal a label once in 16: each
+"""Scores whose argmax(dim=1), [0, 1, 2, 0], is right 3 times in 4 against [0, 1, 2, 3]
+(0.75; the errors 0.25); argmax(dim=0), [0, 1, 0, 0], 2 times (0.5); the largest scores,
+[5, 3, 1, 1.5], never (0.0); the raw scores equal a label once in 16 (0.0625): each
 classic mistake gives its own value."""
 
 
@@ -54,6 +55,15 @@ def accuracy_compares_scores_with_labels(input, target):
     return (input == target).float().mean().item()
 
 
+@ACCURACY.mistake(
+    "the largest score is not a class: the predicted class is where the largest score "
+    "is, input.argmax(dim=1), not its value, input.max(dim=1).values"
+)
+def accuracy_compares_max_score(input, target):
+    predicted = input.max(dim=1).values if input.dim() == 2 else input
+    return (predicted == target).float().mean().item()
+
+
 @ACCURACY.mistake("accuracy is a fraction in [0, 1], not a percent")
 def accuracy_in_percent(input, target):
     predicted = input.argmax(dim=1) if input.dim() == 2 else input
@@ -64,6 +74,15 @@ def accuracy_in_percent(input, target):
 def accuracy_counts_errors(input, target):
     predicted = input.argmax(dim=1) if input.dim() == 2 else input
     return (predicted != target).sum().item() / len(target)
+
+
+@ACCURACY.mistake(
+    "accuracy is the fraction right, not the count: divide the number right by the "
+    "number of predictions (or take the mean)"
+)
+def accuracy_counts_right(input, target):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    return float((predicted == target).sum())
 
 
 @ACCURACY.mistake(
@@ -118,6 +137,12 @@ BINARY_ACCURACY.case(
         ((vector(0.0, 1.0, -0.4), torch.tensor([0, 1, 0])), {"threshold": 0.0}),
     ],
 )
+
+
+@BINARY_ACCURACY.mistake("accuracy is a fraction in [0, 1], not a percent")
+def binary_accuracy_in_percent(input, target, threshold=0.5):
+    predicted = (input > threshold).long()
+    return 100.0 * (predicted == target.long()).sum().item() / target.numel()
 
 
 @BINARY_ACCURACY.mistake("use the threshold argument, not a fixed 0.5")

@@ -156,6 +156,20 @@ def diverged_checks_only_nan(losses, factor=10.0):
     return any(math.isnan(loss) for loss in losses)
 
 
+@DIVERGED.mistake(
+    "a loss exactly factor times the first is not above it: compare loss > factor * "
+    "losses[0], not >="
+)
+def diverged_at_factor(losses, factor=10.0):
+    return any(not math.isfinite(loss) or loss >= factor * losses[0] for loss in losses)
+
+
+@DIVERGED.mistake("return a Python bool: call .item() (or bool(...)) on the tensor")
+def diverged_returns_tensor(losses, factor=10.0):
+    curve = torch.tensor(losses)
+    return (~torch.isfinite(curve)).any() | (curve > factor * curve[0]).any()
+
+
 # --- overfitting_from ---------------------------------------------------------
 OVERFITTING_FROM = EXERCISE.graded("overfitting_from", diagnosis.overfitting_from)
 OVERFITTING_FROM.case(
@@ -239,6 +253,19 @@ def overfitting_ignores_training_loss(train_losses, val_losses, patience=3):
     for start in range(len(val_losses) - patience):
         if all(val_losses[i + 1] > val_losses[i] for i in range(start, start + patience)):
             return start + 1
+    return None
+
+
+@OVERFITTING_FROM.mistake(
+    "return the epoch before the first rise, e with val[e + 1] > val[e] (1-based), the "
+    "last epoch before the climb: not the first rising epoch, e + 1"
+)
+def overfitting_returns_first_rising_epoch(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience):
+        end = start + patience
+        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end))
+        if rising and train_losses[end] < train_losses[start]:
+            return start + 2
     return None
 
 
@@ -424,6 +451,20 @@ def plateaued_compares_window_mean(losses, window=5, tolerance=0.01):
         return False
     recent = losses[-window:]
     return sum(recent) / window >= (1 - tolerance) * min(losses[:-window])
+
+
+@PLATEAUED.mistake("no gain at all is a plateau: compare the window's best with >=, not >")
+def plateaued_strict(losses, window=5, tolerance=0.01):
+    if len(losses) <= window:
+        return False
+    return min(losses[-window:]) > (1 - tolerance) * min(losses[:-window])
+
+
+@PLATEAUED.mistake("window epochs or fewer are too early to tell: return False")
+def plateaued_true_when_short(losses, window=5, tolerance=0.01):
+    if len(losses) <= window:
+        return True
+    return min(losses[-window:]) >= (1 - tolerance) * min(losses[:-window])
 
 
 @PLATEAUED.mistake(
