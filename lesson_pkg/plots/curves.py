@@ -114,6 +114,45 @@ def _plot_epoch_series(
     return lines
 
 
+def _plot_steps_and_epoch_means(ax: Axes, history: History, epochs: list) -> tuple[list, str]:
+    """Draw each step's training loss, each epoch's mean and the validation loss.
+
+    The steps are faint; each epoch's mean is a flat segment across its epoch. Returns
+    the handles drawn and the sentence that describes them.
+    """
+    handles: list = []
+    steps = np.arange(1, len(history.step_losses) + 1) / history.steps_per_epoch
+    handles += ax.plot(
+        steps,
+        history.step_losses,
+        color=PALETTE[0],
+        alpha=0.35,
+        lw=1,
+        label="training loss per step",
+    )
+    # epoch k's segment runs from k - 1 to k; a NaN after each one keeps them apart
+    spans = np.repeat(np.asarray(epochs, dtype=float), 3) + np.tile(
+        [-1.0, 0.0, np.nan], len(epochs)
+    )
+    means = np.repeat(np.asarray(history.column("train_loss"), dtype=float), 3)
+    means[2::3] = np.nan
+    handles += ax.plot(
+        spans,
+        means,
+        color=PALETTE[0],
+        lw=2,
+        label="training loss, mean of each epoch",
+    )
+    handles += _plot_epoch_series(ax, history, "loss", splits=("val",))
+    step_text = (
+        f" The training loss of each of the {len(history.step_losses)} steps "
+        f"({history.steps_per_epoch} per epoch) is drawn faintly, between "
+        f"{_number(min(history.step_losses))} and {_number(max(history.step_losses))}; "
+        f"each epoch's mean is a flat segment across its epoch."
+    )
+    return handles, step_text
+
+
 def plot_loss_curves(
     history: History, ax: Axes | None = None, per_step: bool = True, mark_best: bool = True
 ) -> Axes:
@@ -133,37 +172,10 @@ def plot_loss_curves(
     ax = _axes(ax)
     epochs = history.column("epoch")
     steps_shown = per_step and history.step_losses and history.steps_per_epoch
-    handles, step_text = [], ""
+    handles: list = []
+    step_text = ""
     if steps_shown:
-        steps = np.arange(1, len(history.step_losses) + 1) / history.steps_per_epoch
-        handles += ax.plot(
-            steps,
-            history.step_losses,
-            color=PALETTE[0],
-            alpha=0.35,
-            lw=1,
-            label="training loss per step",
-        )
-        # epoch k's segment runs from k - 1 to k; a NaN after each one keeps them apart
-        spans = np.repeat(np.asarray(epochs, dtype=float), 3) + np.tile(
-            [-1.0, 0.0, np.nan], len(epochs)
-        )
-        means = np.repeat(np.asarray(history.column("train_loss"), dtype=float), 3)
-        means[2::3] = np.nan
-        handles += ax.plot(
-            spans,
-            means,
-            color=PALETTE[0],
-            lw=2,
-            label="training loss, mean of each epoch",
-        )
-        handles += _plot_epoch_series(ax, history, "loss", splits=("val",))
-        step_text = (
-            f" The training loss of each of the {len(history.step_losses)} steps "
-            f"({history.steps_per_epoch} per epoch) is drawn faintly, between "
-            f"{_number(min(history.step_losses))} and {_number(max(history.step_losses))}; "
-            f"each epoch's mean is a flat segment across its epoch."
-        )
+        handles, step_text = _plot_steps_and_epoch_means(ax, history, epochs)
     else:
         handles += _plot_epoch_series(ax, history, "loss")
     marked = _marked_epoch(history) if mark_best else None

@@ -24,6 +24,8 @@ from lesson_pkg.plots.style import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from lesson_pkg.history import History
 
 __all__ = [
@@ -388,6 +390,19 @@ def plot_recorded_above_validation(
         after = "training loss, measured\nafter the epoch (dropout off)"
         keys.insert(2, Line2D([], [], color=PALETTE[2], ls=":", lw=1.5, label=after))
     _legend_outside(axes[-1], keys)
+    _describe_recorded_above(fig, histories, measured, last_epoch, parts)
+    return axes
+
+
+def _describe_recorded_above(
+    fig: Figure,
+    histories: Mapping[str, History],
+    measured: Mapping[str, History] | None,
+    last_epoch: int | None,
+    parts: list[str],
+) -> None:
+    """The alt text of :func:`plot_recorded_above_validation`'s figure."""
+    count = len(histories)
     drawn = f" (epochs 1 to {last_epoch} drawn)" if last_epoch is not None else ""
     lines = "the recorded training loss (thin, with small markers) and"
     after_epoch = measured_above = ""
@@ -410,7 +425,6 @@ def plot_recorded_above_validation(
         f"training loss is above the validation loss are shaded: {'; '.join(parts)}."
         + measured_above,
     )
-    return axes
 
 
 def _shade_epochs(ax: Axes, epochs: Sequence[float]) -> None:

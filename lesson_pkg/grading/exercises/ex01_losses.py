@@ -61,9 +61,7 @@ def mse_root_mean_square(input, target, reduction="mean"):
 @MSE.mistake("the errors are not squared: square `input - target`")
 def mse_not_squared(input, target, reduction="mean"):
     losses = input - target
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @MSE.mistake(
@@ -91,9 +89,7 @@ def mse_ignores_reduction(input, target, reduction="mean"):
 )
 def mse_halved(input, target, reduction="mean"):
     losses = 0.5 * (input - target) ** 2
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 # --- mae_loss -----------------------------------------------------------------
@@ -109,9 +105,7 @@ MAE.case("gradients", 1, lambda: pairs(5), Check.GRADIENT)
 )
 def mae_squares_errors(input, target, reduction="mean"):
     losses = (input - target) ** 2
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @MAE.mistake("your result is the sum, not the mean: check `reduction`")
@@ -123,9 +117,7 @@ def mae_sum_instead_of_mean(input, target, reduction="mean"):
 @MAE.mistake("take the absolute value of each error before averaging")
 def mae_without_abs(input, target, reduction="mean"):
     losses = input - target
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @MAE.mistake(
@@ -166,9 +158,7 @@ BCE.case("gradients", 2, lambda: probabilities(7), Check.GRADIENT)
 @BCE.mistake("the (1 - y) * log(1 - p) term is missing: it punishes a high p when y = 0")
 def bce_missing_negative_term(input, target, reduction="mean"):
     losses = -(target * torch.log(input).clamp(min=-100))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE.mistake("the sign is wrong: the loss is minus the log-likelihood")
@@ -176,17 +166,13 @@ def bce_without_minus_sign(input, target, reduction="mean"):
     losses = target * torch.log(input).clamp(min=-100) + (1 - target) * torch.log(1 - input).clamp(
         min=-100
     )
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE.mistake("log(0) is -inf: floor each log at -100 with .clamp(min=-100), as torch does")
 def bce_log_not_floored(input, target, reduction="mean"):
     losses = -(target * torch.log(input) + (1 - target) * torch.log(1 - input))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 HALF_FLOORED = (
@@ -198,17 +184,13 @@ HALF_FLOORED = (
 @BCE.mistake(HALF_FLOORED)
 def bce_only_log_p_floored(input, target, reduction="mean"):
     losses = -(target * torch.log(input).clamp(min=-100) + (1 - target) * torch.log(1 - input))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE.mistake(HALF_FLOORED)
 def bce_only_log_not_p_floored(input, target, reduction="mean"):
     losses = -(target * torch.log(input) + (1 - target) * torch.log(1 - input).clamp(min=-100))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE.mistake(
@@ -218,9 +200,7 @@ def bce_only_log_not_p_floored(input, target, reduction="mean"):
 def bce_clamps_probability(input, target, reduction="mean"):
     p = input.clamp(1e-7, 1 - 1e-7)
     losses = -(target * torch.log(p) + (1 - target) * torch.log(1 - p))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 LOG_PLUS_EPSILON = (
@@ -233,25 +213,19 @@ LOG_PLUS_EPSILON = (
 @BCE.mistake(LOG_PLUS_EPSILON)
 def bce_log_plus_1e_12(input, target, reduction="mean"):
     losses = -(target * torch.log(input + 1e-12) + (1 - target) * torch.log(1 - input + 1e-12))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE.mistake(LOG_PLUS_EPSILON)
 def bce_log_plus_1e_8(input, target, reduction="mean"):
     losses = -(target * torch.log(input + 1e-8) + (1 - target) * torch.log(1 - input + 1e-8))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE.mistake(LOG_PLUS_EPSILON)
 def bce_log_plus_1e_7(input, target, reduction="mean"):
     losses = -(target * torch.log(input + 1e-7) + (1 - target) * torch.log(1 - input + 1e-7))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE.mistake("your result is the sum, not the mean: check `reduction`")
@@ -330,9 +304,7 @@ BCE_LOGITS.case("inputs are not changed", 1, lambda: logit_pairs(23)[::5], Check
 )
 def bce_logits_one_line(input, target, reduction="mean"):
     losses = torch.logaddexp(torch.zeros_like(input), input) - input * target
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE_LOGITS.mistake(
@@ -342,9 +314,7 @@ def bce_logits_one_line(input, target, reduction="mean"):
 )
 def bce_logits_log1p_of_exp(input, target, reduction="mean"):
     losses = target * torch.log1p(torch.exp(-input)) + (1 - target) * torch.log1p(torch.exp(input))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE_LOGITS.mistake(
@@ -355,9 +325,7 @@ def bce_logits_log1p_of_exp(input, target, reduction="mean"):
 )
 def bce_logits_naive_one_line(input, target, reduction="mean"):
     losses = torch.log1p(torch.exp(input)) - input * target
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE_LOGITS.mistake(
@@ -368,9 +336,7 @@ def bce_logits_naive_one_line(input, target, reduction="mean"):
 def bce_logits_sigmoid_then_log(input, target, reduction="mean"):
     probabilities = torch.sigmoid(input)
     losses = -(target * torch.log(probabilities) + (1 - target) * torch.log(1 - probabilities))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE_LOGITS.mistake(
@@ -383,9 +349,7 @@ def bce_logits_floored_log(input, target, reduction="mean"):
     log_p = torch.log(probabilities).clamp(min=-100)
     log_not_p = torch.log(1 - probabilities).clamp(min=-100)
     losses = -(target * log_p + (1 - target) * log_not_p)
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE_LOGITS.mistake(
@@ -394,17 +358,13 @@ def bce_logits_floored_log(input, target, reduction="mean"):
 )
 def bce_logits_softplus_without_abs(input, target, reduction="mean"):
     losses = torch.log(1 + torch.exp(-input)) + (1 - target) * input
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE_LOGITS.mistake("the term for y = 0 is missing: add (1 - y) * log(1 + exp(z))")
 def bce_logits_missing_negative_term(input, target, reduction="mean"):
     losses = target * (input.clamp(min=0) - input + torch.log1p(torch.exp(-input.abs())))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE_LOGITS.mistake("your result is the sum, not the mean: check `reduction`")
@@ -424,17 +384,13 @@ KINKED = (
 @BCE_LOGITS.mistake(KINKED)
 def bce_logits_kinked_at_zero(input, target, reduction="mean"):
     losses = input.clamp(min=0) - input * target + torch.log1p(torch.exp(-input.abs()))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE_LOGITS.mistake(KINKED)
 def bce_logits_relu_kinked_at_zero(input, target, reduction="mean"):
     losses = torch.relu(input) - input * target + torch.log1p(torch.exp(-input.abs()))
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @BCE_LOGITS.mistake(
@@ -536,9 +492,7 @@ def cross_entropy_forgets_ignore_index(input, target, ignore_index=-100, reducti
     log_probs = input - torch.logsumexp(input, dim=1, keepdim=True)
     classes = target.clamp(min=0, max=input.shape[1] - 1)
     losses = -log_probs[torch.arange(len(target)), classes]
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @CROSS_ENTROPY.mistake("the mean must divide by the number of targets that are not ignored")
@@ -547,9 +501,7 @@ def cross_entropy_mean_over_all_samples(input, target, ignore_index=-100, reduct
     kept = target != ignore_index
     classes = torch.where(kept, target, 0)
     losses = -log_probs[torch.arange(len(target)), classes] * kept
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @CROSS_ENTROPY.mistake("your result is the sum, not the mean: check `reduction`")
@@ -587,25 +539,19 @@ HINGE.case("gradients", 1, lambda: signs(14), Check.GRADIENT)
 @HINGE.mistake("the max(0, ...) is missing: correct predictions beyond the margin must cost 0")
 def hinge_without_max(input, target, margin=1.0, reduction="mean"):
     losses = margin - target * input
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @HINGE.mistake("the margin is missing: use max(0, margin - y * s)")
 def hinge_without_margin(input, target, margin=1.0, reduction="mean"):
     losses = torch.clamp(-target * input, min=0)
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @HINGE.mistake("the margin is fixed at 1: use the `margin` argument, max(0, margin - y * s)")
 def hinge_margin_fixed_at_one(input, target, margin=1.0, reduction="mean"):
     losses = torch.clamp(1 - target * input, min=0)
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
 @HINGE.mistake("your result is the sum, not the mean: check `reduction`")
