@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import torch
+
 from lesson_pkg import training
 from lesson_pkg.grading.core.cases import Check, Exercise
 from lesson_pkg.grading.core.inputs import scenario
@@ -176,8 +178,9 @@ def epoch_never_zeroes_gradients(model, loader, loss_fn, optimizer):
 
 
 @TRAIN_ONE_EPOCH.mistake(
-    "you averaged the batch means: weight each batch's loss by its "
-    "size, so a short last batch counts less"
+    "you averaged the batch means (or weighted every batch by loader.batch_size, the "
+    "nominal size, which comes to the same): weight each batch's loss by its real size, "
+    "len(inputs), so a short last batch counts less"
 )
 def epoch_mean_of_batch_means(model, loader, loss_fn, optimizer):
     model.train()
@@ -205,6 +208,40 @@ def epoch_weights_by_nominal_batch_size(model, loader, loss_fn, optimizer):
         optimizer.step()
         total += loss.item() * loader.batch_size
     return total / len(loader.dataset)
+
+
+@TRAIN_ONE_EPOCH.mistake(
+    "you divided the size-weighted sum by the number of batches: divide it by the number "
+    "of samples, the sum of len(inputs)"
+)
+def epoch_divides_by_batch_count(model, loader, loss_fn, optimizer):
+    model.train()
+    total, batches = 0.0, 0
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(inputs)
+        batches += 1
+    return total / batches
+
+
+@TRAIN_ONE_EPOCH.mistake(
+    "you measured the loss again after optimizer.step(): record the loss of the forward "
+    "pass you trained on (a second forward pass also draws new dropout masks)"
+)
+def epoch_loss_measured_after_step(model, loader, loss_fn, optimizer):
+    model.train()
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss_fn(model(inputs), targets).backward()
+        optimizer.step()
+        with torch.no_grad():
+            total += loss_fn(model(inputs), targets).item() * len(inputs)
+        count += len(inputs)
+    return total / count
 
 
 @TRAIN_ONE_EPOCH.mistake("you returned the last batch's loss, not the epoch's mean")
@@ -336,3 +373,10 @@ def best_epoch_ignores_mode(values, mode="min"):
 def best_epoch_last_of_ties(values, mode="min"):
     best = min(values) if mode == "min" else max(values)
     return max(index for index, value in enumerate(values) if value == best) + 1
+
+
+@BEST_EPOCH.mistake("return a Python int, not a tensor: e.g. int(np.argmin(values)) + 1")
+def best_epoch_as_a_tensor(values, mode="min"):
+    scores = torch.tensor(values)
+    best = torch.argmin(scores) if mode == "min" else torch.argmax(scores)
+    return best + 1
