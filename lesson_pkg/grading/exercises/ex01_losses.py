@@ -486,6 +486,19 @@ def cross_entropy_without_keepdim(input, target, ignore_index=-100, reduction="m
 
 
 @CROSS_ENTROPY.mistake(
+    "log-sum-exp runs over each row's classes, dim=1 with keepdim=True: dim=0 mixes the "
+    "samples of one class"
+)
+def cross_entropy_logsumexp_over_samples(input, target, ignore_index=-100, reduction="mean"):
+    log_probs = input - torch.logsumexp(input, dim=0)
+    kept = target != ignore_index
+    losses = -log_probs[torch.arange(len(target)), torch.where(kept, target, 0)] * kept
+    if reduction == "none":
+        return losses
+    return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
+
+
+@CROSS_ENTROPY.mistake(
     "targets equal to ignore_index must add nothing and not be counted in the mean"
 )
 def cross_entropy_forgets_ignore_index(input, target, ignore_index=-100, reduction="mean"):
@@ -569,3 +582,9 @@ def hinge_mean_over_batch(input, target, margin=1.0, reduction="mean"):
     if reduction == "none":
         return losses
     return losses.sum() / len(input) if reduction == "mean" else losses.sum()
+
+
+@HINGE.mistake("you squared the hinge: the loss is max(0, margin - y * s), not its square")
+def hinge_squared(input, target, margin=1.0, reduction="mean"):
+    losses = torch.clamp(margin - target * input, min=0) ** 2
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
