@@ -90,7 +90,7 @@ def accuracy_counts_right(input, target):
 )
 def accuracy_integer_division(input, target):
     predicted = input.argmax(dim=1) if input.dim() == 2 else input
-    return (predicted == target).sum().item() // len(target)
+    return float((predicted == target).sum().item() // len(target))
 
 
 @ACCURACY.mistake("return a Python float: call .item() on the tensor")
@@ -102,9 +102,9 @@ def accuracy_returns_tensor(input, target):
 # --- binary_accuracy ----------------------------------------------------------
 BINARY_ACCURACY = EXERCISE.graded("binary_accuracy", metrics.binary_accuracy)
 BINARY_ACCURACY.case(
-    "0.9, 0.4, 0.6 against 1, 0, 0",
+    "0.9, 0.4, 0.6, 0.2, 0.8 against 1, 0, 0, 0, 1 is 0.8",
     1,
-    lambda: [((vector(0.9, 0.4, 0.6), torch.tensor([1, 0, 0])), {})],
+    lambda: [((vector(0.9, 0.4, 0.6, 0.2, 0.8), torch.tensor([1, 0, 0, 0, 1])), {})],
 )
 BINARY_ACCURACY.case(
     "logits with threshold 0.0",
@@ -168,6 +168,14 @@ def binary_accuracy_applies_sigmoid(input, target, threshold=0.5):
     return (predicted == target.long()).sum().item() / target.numel()
 
 
+@BINARY_ACCURACY.mistake(
+    "predict 1 where the score is above the threshold, input > threshold: yours predicts 1 below it"
+)
+def binary_accuracy_inverted_comparison(input, target, threshold=0.5):
+    predicted = (input < threshold).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+
+
 @BINARY_ACCURACY.mistake("rounding is a threshold of 0.5: compare input > threshold")
 def binary_accuracy_rounds_logits(input, target, threshold=0.5):
     predicted = torch.round(input).long()
@@ -184,6 +192,7 @@ CONFUSION_MATRIX.case(
         ((torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0])), {}),
         ((torch.tensor([0, 1, 1]), torch.tensor([0, 1, 2])), {}),  # class 2 only in targets
         ((torch.tensor([0, 2]), torch.tensor([0, 1])), {}),  # class 2 only in predictions
+        ((torch.tensor([1, 1, 0, 1]), torch.tensor([1, 1, 0, 0])), {}),  # (1, 1) twice
     ],
 )
 CONFUSION_MATRIX.case("from scores of shape (N, C)", 1, lambda: labels_and_scores(17, 6))
@@ -254,4 +263,20 @@ def confusion_matrix_without_argmax(input, target, num_classes=None):
     for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
         if 0 <= predicted_class < size:
             matrix[true_class, predicted_class] += 1
+    return matrix
+
+
+@CONFUSION_MATRIX.mistake(
+    "indexing with tensors writes a repeated (true, predicted) pair once: m[target, "
+    "predicted] += 1 does not add up duplicates; use index_put_(..., accumulate=True), "
+    "bincount, or a loop"
+)
+def confusion_matrix_drops_repeated_pairs(input, target, num_classes=None):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    if num_classes is None:
+        num_classes = (
+            input.shape[1] if input.dim() == 2 else int(max(predicted.max(), target.max())) + 1
+        )
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+    matrix[target, predicted] += 1
     return matrix

@@ -114,7 +114,20 @@ DIVERGED.case(
     1,
     lambda: [(([1.0, 0.05, 0.3, 0.6],), {}), (([2.0, 0.1, 1.5, 1.9],), {})],
 )
-DIVERGED.case("18 generated curves", 2, lambda: _diverging_curves(30) + _diverging_curves(31))
+DIVERGED.case(
+    "infinity is not finite either, at the first epoch or as -inf",
+    1,
+    lambda: [(([float("inf"), 1.0],), {}), (([1.0, float("-inf")],), {})],
+)
+DIVERGED.case("18 generated curves", 1, lambda: _diverging_curves(30) + _diverging_curves(31))
+
+
+@DIVERGED.mistake(
+    "an infinite loss has diverged too, inf or -inf: test each loss with math.isfinite, "
+    "not math.isnan"
+)
+def diverged_misses_infinity(losses, factor=10.0):
+    return any(math.isnan(loss) or loss > factor * losses[0] for loss in losses)
 
 
 @DIVERGED.mistake(
@@ -181,7 +194,7 @@ OVERFITTING_FROM.case(
     ],
 )
 OVERFITTING_FROM.case(
-    "one rise of the validation loss is noise, not overfitting",
+    "one rise of the validation loss is noise; a fall inside the window breaks the run",
     1,
     lambda: [
         (
@@ -192,6 +205,13 @@ OVERFITTING_FROM.case(
             {},
         ),
         (([1.0, 0.9, 0.8, 0.7, 0.6], [1.0, 0.8, 0.9, 0.7, 0.6]), {}),
+        (
+            (
+                [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1],
+                [1.0, 0.7, 0.75, 0.6, 0.8, 0.7, 0.9, 1.0, 1.1, 1.2],
+            ),
+            {},
+        ),
     ],
 )
 OVERFITTING_FROM.case(
@@ -286,6 +306,28 @@ def overfitting_returns_detection_epoch(train_losses, val_losses, patience=3):
         rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end))
         if rising and train_losses[end] < train_losses[start]:
             return end + 1
+    return None
+
+
+@OVERFITTING_FROM.mistake("use the patience argument, not a fixed 3")
+def overfitting_ignores_patience_argument(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - 3):
+        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, start + 3))
+        if rising and train_losses[start + 3] < train_losses[start]:
+            return start + 1
+    return None
+
+
+@OVERFITTING_FROM.mistake(
+    "compare each epoch of the window with the epoch before it, val[e + k] > "
+    "val[e + k - 1], not with the window's start: a fall inside the window breaks the run"
+)
+def overfitting_rises_above_start(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience):
+        end = start + patience
+        rising = all(val_losses[i] > val_losses[start] for i in range(start + 1, end + 1))
+        if rising and train_losses[end] < train_losses[start]:
+            return start + 1
     return None
 
 
