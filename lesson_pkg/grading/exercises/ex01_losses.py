@@ -28,8 +28,23 @@ def _bce_with_logits(input, target, reduction="mean"):
     return losses.binary_cross_entropy_with_logits(input, target, reduction=reduction)
 
 
+# The built-ins that give the same numbers (huber_loss with a huge delta is half the
+# squared error, smooth_l1_loss with a tiny beta the absolute error...) and the backward
+# kernels of the forbidden losses are forbidden with them
+SMOOTH_LOSSES = ("huber_loss", "smooth_l1_loss", "huber_loss_backward", "smooth_l1_loss_backward")
+BCE_TWINS = (
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy",
+    "binary_cross_entropy_backward",
+    "multilabel_soft_margin_loss",
+    "soft_margin_loss",
+    "soft_margin_loss_backward",
+)
+
 # --- mse_loss -----------------------------------------------------------------
-MSE = EXERCISE.graded("mse_loss", losses.mse_loss, forbidden=("mse_loss",))
+MSE = EXERCISE.graded(
+    "mse_loss", losses.mse_loss, forbidden=("mse_loss", "mse_loss_backward", *SMOOTH_LOSSES)
+)
 MSE.case("3.0 vs 2.0 gives 1.0", 1, lambda: [((vector(3.0), vector(2.0)), {})])
 MSE.case(
     "reduction 'sum' and 'none'",
@@ -86,7 +101,7 @@ def mse_ignores_reduction(input, target, reduction="mean"):
 
 
 # --- mae_loss -----------------------------------------------------------------
-MAE = EXERCISE.graded("mae_loss", losses.mae_loss, forbidden=("l1_loss",))
+MAE = EXERCISE.graded("mae_loss", losses.mae_loss, forbidden=("l1_loss", *SMOOTH_LOSSES))
 MAE.case("1 and 2 vs 1 and 4 gives 1.0", 1, lambda: [((vector(1.0, 2.0), vector(1.0, 4.0)), {})])
 MAE.case("every rank (0-3) with every reduction", 2, lambda: pairs(4))
 MAE.case("gradients", 1, lambda: pairs(5), Check.GRADIENT)
@@ -129,7 +144,7 @@ def mae_ignores_reduction(input, target, reduction="mean"):
 BCE = EXERCISE.graded(
     "binary_cross_entropy",
     losses.binary_cross_entropy,
-    forbidden=("binary_cross_entropy", "binary_cross_entropy_with_logits"),
+    forbidden=BCE_TWINS,
 )
 BCE.case("0.9 and 0.2 against 1 and 0", 1, lambda: [((vector(0.9, 0.2), vector(1.0, 0.0)), {})])
 BCE.case(
@@ -205,7 +220,7 @@ def bce_clamps_probability(input, target, reduction="mean"):
 BCE_LOGITS = EXERCISE.graded(
     "binary_cross_entropy_with_logits",
     _bce_with_logits,
-    forbidden=("binary_cross_entropy_with_logits", "binary_cross_entropy"),
+    forbidden=BCE_TWINS,
 )
 BCE_LOGITS.case(
     "logits 2.0 and -1.0 against 1 and 0", 1, lambda: [((vector(2.0, -1.0), vector(1.0, 0.0)), {})]
@@ -361,6 +376,9 @@ CROSS_ENTROPY = EXERCISE.graded(
         "nll_loss2d",
         "nll_loss_forward",
         "nll_loss2d_forward",
+        "nll_loss_backward",
+        "nll_loss2d_backward",
+        "kl_div",
     ),
 )
 CROSS_ENTROPY.case(
@@ -435,7 +453,13 @@ def cross_entropy_sum_instead_of_mean(input, target, ignore_index=-100, reductio
 HINGE = EXERCISE.graded(
     "hinge_loss",
     losses.hinge_loss,
-    forbidden=("hinge_embedding_loss", "multi_margin_loss", "soft_margin_loss"),
+    forbidden=(
+        "hinge_embedding_loss",
+        "multi_margin_loss",
+        "multi_margin_loss_backward",
+        "soft_margin_loss",
+        "margin_ranking_loss",
+    ),
 )
 HINGE.case(
     "scores 2, 0.5, -1 with label +1",
