@@ -17,8 +17,9 @@ blocked. Two ways lead there, and both are closed in the worker:
   dispatcher changed.
 
 So that the modules a submission imports still load under that filter, the standard
-library's C modules, numpy and the modules its files import at their top are imported
-first (:func:`preload`); a C module imported any other way fails to load.
+library's C modules, numpy and every module its files name in an ``import`` statement
+are imported first (:func:`preload`); a C module imported any other way
+(``importlib.import_module`` of a computed name) fails to load.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ REFUSED_EVENTS = frozenset(
     }
 )
 # standard C modules that change the process when imported (a terminal, a GUI), or fail
-SKIPPED_PRELOADS = ("readline", "_tkinter", "_curses", "_curses_panel", "_ctypes_test")
+SKIPPED_PRELOADS = ("readline", "_tkinter", "_curses", "_curses_panel")
 SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
 WRITING = os.O_WRONLY | os.O_RDWR
 
@@ -101,12 +102,12 @@ def preload(sources: dict[str, str], blocked: Callable[[str], bool]) -> None:
     """Import the C modules a submission may need before the filter forbids loading them.
 
     The standard library's, numpy, torch's lazily imported compiler and every module the
-    files import at their top.
+    files name in an ``import`` statement, at their top or inside a function.
 
     Modules ``blocked`` refuses and the submission's own files are left alone; each import
     that fails is skipped (the submission's own import will say why).
     """
-    names = [*_standard_c_modules(), "numpy", "torch._dynamo", *sorted(_top_imports(sources))]
+    names = [*_standard_c_modules(), "numpy", "torch._dynamo", *sorted(_imports(sources))]
     for name in names:
         if name in sys.modules or blocked(name) or name.split(".")[0] in sources:
             continue
@@ -117,15 +118,20 @@ def preload(sources: dict[str, str], blocked: Callable[[str], bool]) -> None:
 def _standard_c_modules() -> list[str]:
     folder = sysconfig.get_config_var("DESTSHARED") or ""
     names = [entry.split(".")[0] for entry in sorted(os.listdir(folder))] if folder else []
-    return [name for name in names if name not in SKIPPED_PRELOADS]
+    return [name for name in names if name not in SKIPPED_PRELOADS and not _testing(name)]
 
 
-def _top_imports(sources: dict[str, str]) -> set[str]:
-    """The modules the files import in their top-level statements (not inside functions)."""
+def _testing(name: str) -> bool:
+    """CPython's own test modules (``_testcapi``...): never imported for a submission."""
+    return name.startswith(("_test", "_xxtest", "xx")) or name == "_ctypes_test"
+
+
+def _imports(sources: dict[str, str]) -> set[str]:
+    """The modules the files name in ``import`` statements, anywhere."""
     names: set[str] = set()
     for text in sources.values():
-        with contextlib.suppress(SyntaxError, ValueError):
-            for node in ast.parse(text).body:
+        with contextlib.suppress(SyntaxError, ValueError, RecursionError):
+            for node in ast.walk(ast.parse(text)):
                 if isinstance(node, ast.Import):
                     names.update(alias.name for alias in node.names)
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
