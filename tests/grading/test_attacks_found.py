@@ -154,21 +154,24 @@ def steps_per_epoch(n_samples, batch_size, drop_last=False):
             pinned += 63
     except OSError:
         pass
-    libc = _ctypes.CDLL(None, use_errno=True)
-    libc.shmat.restype = _ctypes.c_void_p
-    for _ in range(2):  # System V segments, touched then detached: out of RLIMIT_AS
-        segment = libc.shmget(0, _ctypes.c_size_t(1 << 29), 0o600 | 0o1000)
-        address = libc.shmat(segment, None, 0) if segment >= 0 else None
-        if address not in (None, _ctypes.c_void_p(-1).value):
-            _ctypes.memset(address, 1, 1 << 29)
-            libc.shmdt(_ctypes.c_void_p(address))
-            pinned += 512
+    try:  # ctypes is refused in the worker since its audit hook: the files alone remain
+        libc = _ctypes.CDLL(None, use_errno=True)
+        libc.shmat.restype = _ctypes.c_void_p
+        for _ in range(2):  # System V segments, touched then detached: out of RLIMIT_AS
+            segment = libc.shmget(0, _ctypes.c_size_t(1 << 29), 0o600 | 0o1000)
+            address = libc.shmat(segment, None, 0) if segment >= 0 else None
+            if address not in (None, _ctypes.c_void_p(-1).value):
+                _ctypes.memset(address, 1, 1 << 29)
+                libc.shmdt(_ctypes.c_void_p(address))
+                pinned += 512
+    except RuntimeError:
+        pass
     raise ValueError(f"pinned {pinned} MiB")
 """
 }
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: tmpfs and SysV shm are outside RLIMIT_AS")
+@pytest.mark.xfail(strict=True, reason="finding 4: tmpfs files are outside RLIMIT_AS")
 @pytest.mark.parametrize("environment", MODES)
 def test_a_worker_pins_no_more_memory_than_its_limit(tmp_path, environment, monkeypatch):
     for name, value in environment.items():

@@ -68,6 +68,7 @@ def test_cross_entropy_blocked_leaves_log_softmax_open_and_comes_back():
 LOG_PROBABILITIES, LABELS = torch.randn(4, 3).log_softmax(1), torch.tensor([0, 1, 2, 0])
 PROBABILITIES = torch.rand(4, 3)
 IMAGES, PIXEL_LABELS = LOG_PROBABILITIES[..., None, None], LABELS[:, None, None]
+ONE = torch.ones(())  # the gradient of a mean loss, for the backward kernels
 # the arguments each forbidden aten operator takes; two probabilities unless named here
 ARGUMENTS = {
     "nll_loss_forward": (LOG_PROBABILITIES, LABELS, None, 1, -100),
@@ -83,6 +84,15 @@ ARGUMENTS = {
     "nll_loss_nd": (LOG_PROBABILITIES, LABELS),
     "cross_entropy_loss": (LOG_PROBABILITIES, LABELS),
     "multi_margin_loss": (LOG_PROBABILITIES, LABELS),
+    "margin_ranking_loss": (PROBABILITIES, PROBABILITIES.flip(0), torch.ones(4, 3)),
+    "mse_loss_backward": (ONE, PROBABILITIES, PROBABILITIES.flip(0), 1),
+    "soft_margin_loss_backward": (ONE, PROBABILITIES, PROBABILITIES.flip(0), 1),
+    "binary_cross_entropy_backward": (ONE, PROBABILITIES, PROBABILITIES.flip(0), None, 1),
+    "huber_loss_backward": (ONE, PROBABILITIES, PROBABILITIES.flip(0), 1, 1.0),
+    "smooth_l1_loss_backward": (ONE, PROBABILITIES, PROBABILITIES.flip(0), 1, 1.0),
+    "multi_margin_loss_backward": (ONE, LOG_PROBABILITIES, LABELS, 1, 1.0),
+    "nll_loss_backward": (ONE, LOG_PROBABILITIES, LABELS, None, 1, -100, torch.tensor(4.0)),
+    "nll_loss2d_backward": (ONE, IMAGES, PIXEL_LABELS, None, 1, -100, torch.tensor(4.0)),
 }
 
 

@@ -28,8 +28,23 @@ def _bce_with_logits(input, target, reduction="mean"):
     return losses.binary_cross_entropy_with_logits(input, target, reduction=reduction)
 
 
+# The built-ins that give the same numbers (huber_loss with a huge delta is half the
+# squared error, smooth_l1_loss with a tiny beta the absolute error...) and the backward
+# kernels of the forbidden losses are forbidden with them
+SMOOTH_LOSSES = ("huber_loss", "smooth_l1_loss", "huber_loss_backward", "smooth_l1_loss_backward")
+BCE_TWINS = (
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy",
+    "binary_cross_entropy_backward",
+    "multilabel_soft_margin_loss",
+    "soft_margin_loss",
+    "soft_margin_loss_backward",
+)
+
 # --- mse_loss -----------------------------------------------------------------
-MSE = EXERCISE.graded("mse_loss", losses.mse_loss, forbidden=("mse_loss",))
+MSE = EXERCISE.graded(
+    "mse_loss", losses.mse_loss, forbidden=("mse_loss", "mse_loss_backward", *SMOOTH_LOSSES)
+)
 MSE.case("3.0 vs 2.0 gives 1.0", 1, lambda: [((vector(3.0), vector(2.0)), {})])
 MSE.case(
     "reduction 'sum' and 'none'",
@@ -70,9 +85,7 @@ def mse_not_squared(input, target, reduction="mean"):
 )
 def mse_mean_over_batch(input, target, reduction="mean"):
     losses = (input - target) ** 2
-    if reduction == "none":
-        return losses
-    return losses.sum() / len(input) if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / len(input), "sum": losses.sum()}[reduction]
 
 
 @MSE.mistake(
@@ -93,7 +106,7 @@ def mse_halved(input, target, reduction="mean"):
 
 
 # --- mae_loss -----------------------------------------------------------------
-MAE = EXERCISE.graded("mae_loss", losses.mae_loss, forbidden=("l1_loss",))
+MAE = EXERCISE.graded("mae_loss", losses.mae_loss, forbidden=("l1_loss", *SMOOTH_LOSSES))
 MAE.case("1 and 2 vs 1 and 5 gives 1.5", 1, lambda: [((vector(1.0, 2.0), vector(1.0, 5.0)), {})])
 MAE.case("every rank (0-3) with every reduction", 2, lambda: pairs(4))
 MAE.case("gradients", 1, lambda: pairs(5), Check.GRADIENT)
@@ -126,9 +139,7 @@ def mae_without_abs(input, target, reduction="mean"):
 )
 def mae_mean_over_batch(input, target, reduction="mean"):
     losses = (input - target).abs()
-    if reduction == "none":
-        return losses
-    return losses.sum() / len(input) if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / len(input), "sum": losses.sum()}[reduction]
 
 
 @MAE.mistake(
@@ -143,7 +154,7 @@ def mae_ignores_reduction(input, target, reduction="mean"):
 BCE = EXERCISE.graded(
     "binary_cross_entropy",
     losses.binary_cross_entropy,
-    forbidden=("binary_cross_entropy", "binary_cross_entropy_with_logits"),
+    forbidden=BCE_TWINS,
 )
 BCE.case("0.9 and 0.2 against 1 and 0", 1, lambda: [((vector(0.9, 0.2), vector(1.0, 0.0)), {})])
 BCE.case(
@@ -246,16 +257,14 @@ def bce_mean_over_batch(input, target, reduction="mean"):
         target * torch.log(input).clamp(min=-100)
         + (1 - target) * torch.log(1 - input).clamp(min=-100)
     )
-    if reduction == "none":
-        return losses
-    return losses.sum() / len(input) if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / len(input), "sum": losses.sum()}[reduction]
 
 
 # --- binary_cross_entropy_with_logits -----------------------------------------
 BCE_LOGITS = EXERCISE.graded(
     "binary_cross_entropy_with_logits",
     _bce_with_logits,
-    forbidden=("binary_cross_entropy_with_logits", "binary_cross_entropy"),
+    forbidden=BCE_TWINS,
 )
 BCE_LOGITS.case(
     "logits 2.0 and -1.0 against 1 and 0", 1, lambda: [((vector(2.0, -1.0), vector(1.0, 0.0)), {})]
@@ -400,9 +409,7 @@ def bce_logits_relu_kinked_at_zero(input, target, reduction="mean"):
 def bce_logits_mean_over_batch(input, target, reduction="mean"):
     zeros = torch.zeros_like(input)
     losses = target * torch.logaddexp(zeros, -input) + (1 - target) * torch.logaddexp(zeros, input)
-    if reduction == "none":
-        return losses
-    return losses.sum() / len(input) if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / len(input), "sum": losses.sum()}[reduction]
 
 
 # --- cross_entropy ------------------------------------------------------------
@@ -417,6 +424,9 @@ CROSS_ENTROPY = EXERCISE.graded(
         "nll_loss2d",
         "nll_loss_forward",
         "nll_loss2d_forward",
+        "nll_loss_backward",
+        "nll_loss2d_backward",
+        "kl_div",
     ),
 )
 CROSS_ENTROPY.case(
@@ -437,9 +447,7 @@ def cross_entropy_softmax_without_log(input, target, ignore_index=-100, reductio
     classes = torch.where(kept, target, 0)
     probabilities = torch.softmax(input, dim=1)
     losses = -probabilities[torch.arange(len(target)), classes] * kept
-    if reduction == "none":
-        return losses
-    return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / kept.sum(), "sum": losses.sum()}[reduction]
 
 
 LOG_OF_SOFTMAX = (
@@ -455,9 +463,7 @@ def cross_entropy_log_of_softmax(input, target, ignore_index=-100, reduction="me
     classes = torch.where(kept, target, 0)
     log_probs = torch.log(torch.softmax(input, dim=1))
     losses = -log_probs[torch.arange(len(target)), classes] * kept
-    if reduction == "none":
-        return losses
-    return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / kept.sum(), "sum": losses.sum()}[reduction]
 
 
 @CROSS_ENTROPY.mistake(LOG_OF_SOFTMAX)
@@ -466,9 +472,7 @@ def cross_entropy_naive_log_softmax(input, target, ignore_index=-100, reduction=
     classes = torch.where(kept, target, 0)
     probabilities = torch.exp(input) / torch.exp(input).sum(dim=1, keepdim=True)
     losses = -torch.log(probabilities[torch.arange(len(target)), classes]) * kept
-    if reduction == "none":
-        return losses
-    return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / kept.sum(), "sum": losses.sum()}[reduction]
 
 
 @CROSS_ENTROPY.mistake(
@@ -480,9 +484,7 @@ def cross_entropy_without_keepdim(input, target, ignore_index=-100, reduction="m
     kept = target != ignore_index
     classes = torch.where(kept, target, 0)
     losses = -log_probs[torch.arange(len(target)), classes] * kept
-    if reduction == "none":
-        return losses
-    return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / kept.sum(), "sum": losses.sum()}[reduction]
 
 
 @CROSS_ENTROPY.mistake(
@@ -493,9 +495,7 @@ def cross_entropy_logsumexp_over_samples(input, target, ignore_index=-100, reduc
     log_probs = input - torch.logsumexp(input, dim=0)
     kept = target != ignore_index
     losses = -log_probs[torch.arange(len(target)), torch.where(kept, target, 0)] * kept
-    if reduction == "none":
-        return losses
-    return losses.sum() / kept.sum() if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / kept.sum(), "sum": losses.sum()}[reduction]
 
 
 @CROSS_ENTROPY.mistake(
@@ -530,7 +530,13 @@ def cross_entropy_sum_instead_of_mean(input, target, ignore_index=-100, reductio
 HINGE = EXERCISE.graded(
     "hinge_loss",
     losses.hinge_loss,
-    forbidden=("hinge_embedding_loss", "multi_margin_loss", "soft_margin_loss"),
+    forbidden=(
+        "hinge_embedding_loss",
+        "multi_margin_loss",
+        "multi_margin_loss_backward",
+        "soft_margin_loss",
+        "margin_ranking_loss",
+    ),
 )
 HINGE.case(
     "scores 2, 0.5, -1 with label +1",
@@ -579,9 +585,7 @@ def hinge_sum_instead_of_mean(input, target, margin=1.0, reduction="mean"):
 )
 def hinge_mean_over_batch(input, target, margin=1.0, reduction="mean"):
     losses = torch.clamp(margin - target * input, min=0)
-    if reduction == "none":
-        return losses
-    return losses.sum() / len(input) if reduction == "mean" else losses.sum()
+    return {"none": losses, "mean": losses.sum() / len(input), "sum": losses.sum()}[reduction]
 
 
 @HINGE.mistake("you squared the hinge: the loss is max(0, margin - y * s), not its square")

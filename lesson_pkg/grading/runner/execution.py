@@ -23,21 +23,32 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
 
+# One message wherever a built-in is refused: the grader refuses every exercise's
+# built-ins in every function (a worker's block is for good, for all of them)
 FORBIDDEN_CALL_MESSAGE = (
-    "{name} is the built-in this exercise asks you to write: implement it yourself"
+    "{name} is one of the built-ins the exercises ask you to write; the grader refuses it "
+    "in every function: implement it yourself"
 )
-ABSENT_MESSAGE = "{name} is a built-in an exercise asks you to write: the grader has none"
 
 
-# The dispatch keys whose kernels compute a value: the backends, and the composite
-# kernels that serve every backend (those of CompositeImplicitAutograd, autograd too)
-KERNEL_KEYS = (
-    "CPU",
-    "CUDA",
-    "MPS",
-    "CompositeImplicitAutograd",
-    "CompositeExplicitAutograd",
-    "CompositeExplicitAutogradNonFunctional",
+# The dispatch keys whose kernels only pass the call on (after recording it for autograd,
+# casting, tracing...): every other key with a kernel for an operator computes its value
+# (a backend, a composite kernel serving every backend, vmap's decomposition...)
+PASSING_KEYS = (
+    "Autograd",
+    "Autocast",
+    "Tracer",
+    "ADInplaceOrView",
+    "Functionalize",
+    "Python",
+    "PreDispatch",
+    "FuncTorchDynamicLayer",
+    "FuncTorchVmapMode",
+    "Named",
+    "Conjugate",
+    "Negative",
+    "ZeroTensor",
+    "BackendSelect",
 )
 
 
@@ -50,9 +61,9 @@ class ForbiddenCall(RuntimeError):
     """A submission called the built-in it is meant to implement."""
 
 
-def _blocker(name: str, message: str = FORBIDDEN_CALL_MESSAGE) -> Callable[..., Any]:
+def _blocker(name: str) -> Callable[..., Any]:
     def blocked(*args: Any, **kwargs: Any) -> Any:
-        raise ForbiddenCall(message.format(name=name))
+        raise ForbiddenCall(FORBIDDEN_CALL_MESSAGE.format(name=name))
 
     return blocked
 
@@ -72,8 +83,12 @@ class _DispatchBlocker(TorchDispatchMode):
 
 
 @functools.cache
-def _kernels(name: str) -> tuple[tuple[str, str], ...]:
-    """Each (overload, dispatch key) of ``aten::name`` that has a kernel computing values."""
+def kernels(name: str) -> tuple[tuple[str, str], ...]:
+    """Each (overload, dispatch key) of ``aten::name`` that has a kernel computing values.
+
+    Read from the dispatcher's table (``torch._C._dispatch_dump``): one line per key with a
+    kernel, ``Key: registered at ...`` or ``Key[alias]: ...`` for a key standing for many.
+    """
     overloads = [
         f"{name}.{schema.overload_name}" if schema.overload_name else name
         for schema in torch._C._jit_get_schemas_for_operator(f"aten::{name}")
@@ -81,9 +96,15 @@ def _kernels(name: str) -> tuple[tuple[str, str], ...]:
     return tuple(
         (overload, key)
         for overload in overloads
-        for key in KERNEL_KEYS
-        if torch._C._dispatch_has_kernel_for_dispatch_key(f"aten::{overload}", key)
+        for key in _keys_with_kernels(overload)
+        if not key.startswith(PASSING_KEYS)
     )
+
+
+def _keys_with_kernels(overload: str) -> list[str]:
+    lines = torch._C._dispatch_dump(f"aten::{overload}").splitlines()
+    keys = [line.split(":")[0].removesuffix("[alias]") for line in lines if ": registered" in line]
+    return [key for key in keys if key in torch._C.DispatchKey.__members__]
 
 
 def block_for_good(names: tuple[str, ...]) -> None:
@@ -99,8 +120,8 @@ def block_for_good(names: tuple[str, ...]) -> None:
     with warnings.catch_warnings():  # "Overriding a previously registered kernel"
         warnings.simplefilter("ignore")
         for name in names:
-            for overload, key in _kernels(name):
-                handle.impl(overload, key, _blocker(f"aten.{name}", ABSENT_MESSAGE))
+            for overload, key in kernels(name):
+                handle.impl(overload, key, _blocker(f"torch.ops.aten.{name}"))
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(handle))
     _refuse_python_twins(names)
 
@@ -118,10 +139,15 @@ def _refuse_python_twins(names: tuple[str, ...]) -> None:
     """Each Python twin of ``names`` (and of ``_name``) raises, however it is reached.
 
     The innermost function, under its decorators, gets the code of
-    :func:`_twin_refused`: every wrapper, table entry or saved reference leads to it.
+    :func:`_twin_refused`: every wrapper, table entry or saved reference leads to it. A
+    built-in that is Python only (no aten operator, as ``F.multilabel_soft_margin_loss``)
+    is refused so in ``torch.nn.functional`` too.
     """
-    for module in map(importlib.import_module, PYTHON_TWINS):
-        for name in (*names, *(f"_{name}" for name in names)):
+    twins = [*(f"_{name}" for name in names), *names]
+    places = [(importlib.import_module(module), twins) for module in PYTHON_TWINS]
+    places.append((F, [name for name in names if not kernels(name)]))
+    for module, candidates in places:
+        for name in candidates:
             function: Any = getattr(module, name, None)
             while hasattr(function, "__wrapped__"):
                 function = function.__wrapped__
@@ -142,7 +168,7 @@ def _kernels_blocked(names: tuple[str, ...]) -> Iterator[None]:
         with warnings.catch_warnings():  # "Overriding a previously registered kernel"
             warnings.simplefilter("ignore")
             for name in names:
-                for overload, key in _kernels(name):
+                for overload, key in kernels(name):
                     library.impl(overload, _blocker(f"torch.ops.aten.{name}"), key)
         yield
     finally:

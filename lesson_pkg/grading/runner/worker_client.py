@@ -142,6 +142,8 @@ class Session:
             reason = f"importing {file}.py failed: {reply.error}"
         else:
             reason = str(reply.get("message", ""))
+            if reply.get("kind") == ErrorKind.FORBIDDEN.value:
+                self.close()  # the file may have changed the worker: the others get a fresh one
         self._import_errors[file] = f"{file}.py could not be imported: {reason}"[:500]
         return self._import_errors[file]
 

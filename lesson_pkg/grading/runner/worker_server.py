@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from lesson_pkg.grading.runner import execution, protocol
+from lesson_pkg.grading.runner import confine, execution, protocol, seccomp
 from lesson_pkg.grading.runner.limits import Limits
 from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
 
@@ -142,6 +142,15 @@ def _run(request: dict[str, Any], module: ModuleType) -> dict[str, Any]:
     return {"ok": True, "result": result}
 
 
+def _import_checked(directory: Path, file: str, forbidden: tuple[str, ...]) -> ModuleType:
+    """Import ``file``, then refuse it if it loaded native code or changed torch's kernels."""
+    table = confine.dispatch_table(forbidden)
+    try:
+        return _import(directory, file, forbidden)
+    finally:
+        confine.check_import(file, table)
+
+
 def _handle(
     request: dict[str, Any],
     modules: dict[str, ModuleType],
@@ -152,7 +161,7 @@ def _handle(
     importing = file not in modules
     try:
         if importing:
-            modules[file] = _import(directory, file, forbidden)
+            modules[file] = _import_checked(directory, file, forbidden)
         if request["op"] == "import":
             return {"ok": True}
         return _run(request, modules[file])
@@ -166,6 +175,8 @@ def _handle(
         if importing:
             return _failure(ErrorKind.IMPORT, _import_error(error, file))
         return _failure(*execution.describe_error(error))
+    except confine.NativeCode as error:
+        return _failure(ErrorKind.FORBIDDEN, str(error))
     except SystemExit as error:
         kind = ErrorKind.IMPORT if importing else ErrorKind.EXIT
         return _failure(kind, f"your code called exit({error.code})")
@@ -182,9 +193,12 @@ def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     first = protocol.loads(requests.readline())
     directory = write_sources(first["sources"])
     forbidden = tuple(str(name) for name in first.get("forbidden", ()))
+    confine.preload(first["sources"], is_blocked)  # C modules load before the filter
     limit_resources(limits)
     execution.block_for_good(forbidden)  # every exercise's, in every thread, for good
     forget_own_modules()
+    seccomp.forbid_new_code()  # no native code of the submission's own
+    confine.refuse_native_calls()  # nor ctypes calls into torch's kernels
     modules: dict[str, ModuleType] = {}
     replies.write(protocol.dumps({"id": "ready"}))
     replies.flush()
