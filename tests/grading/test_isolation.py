@@ -15,6 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from submissions import MODES, ROOT, grade, scores_by_function, write_submission
@@ -215,6 +216,31 @@ def test_objects_that_lie_about_equality_earn_nothing():
         return torch.zeros(()).as_subclass(LyingTensor)
 
     result = check(mse_loss)
+    assert result.score == 0
+    assert "expected a plain torch.Tensor" in str(result)
+
+
+def test_numpy_scalars_are_the_numbers_they_hold():
+    def best_epoch(values, mode="min"):
+        return np.argmin(values) + 1 if mode == "min" else np.argmax(values) + 1
+
+    def accuracy(input, target):
+        predicted = input.argmax(dim=1) if input.ndim == 2 else input
+        return np.float64((predicted == target).float().mean().item())
+
+    assert check(best_epoch).score == check(best_epoch).max_score
+    assert check(accuracy).score == check(accuracy).max_score
+
+
+def test_a_subclass_of_a_numpy_scalar_earns_nothing():
+    class AlwaysEqual(np.float64):
+        def __eq__(self, other):
+            return True
+
+    def accuracy(input, target):
+        return AlwaysEqual(0.0)
+
+    result = check(accuracy)
     assert result.score == 0
     assert "expected a plain torch.Tensor" in str(result)
 

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -261,6 +262,14 @@ class NotPlain(TypeError):
 
 
 PLAIN_SCALARS = (bool, int, float, str, type(None))
+# numpy's own scalar types, read as the Python number they hold: ``np.argmin(v) + 1`` is
+# a right epoch. Exact types only, as for the plain ones (a subclass could lie).
+NUMPY_SCALARS: dict[type, type] = {
+    np.bool_: bool,
+    **dict.fromkeys((np.int8, np.int16, np.int32, np.int64, np.longlong), int),
+    **dict.fromkeys((np.uint8, np.uint16, np.uint32, np.uint64, np.ulonglong), int),
+    **dict.fromkeys((np.float16, np.float32, np.float64, np.longdouble), float),
+}
 
 
 def _plain(value: Any) -> Any:
@@ -273,11 +282,13 @@ def _plain(value: Any) -> Any:
         return value.detach().clone()
     if type(value) in PLAIN_SCALARS:
         return value
+    if type(value) in NUMPY_SCALARS:
+        return NUMPY_SCALARS[type(value)](value)
     if type(value) in (list, tuple):
         return [_plain(item) for item in value]
     raise NotPlain(
         f"your function returned a {type(value).__module__}.{type(value).__qualname__}, "
-        "expected a plain torch.Tensor, a Python number or a list of them"
+        "expected a plain torch.Tensor, a Python number (bool, int or float) or a list of them"
     )
 
 
