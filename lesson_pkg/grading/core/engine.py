@@ -138,7 +138,8 @@ def compare(
         return None if got is expected else f"{what} is {got!r}, expected {expected!r}"
     if isinstance(expected, int):
         if type(got) is not int:
-            return f"{what} should be an int, got {type(got).__name__} {_short(got)}"
+            name = type(got).__name__
+            return f"{what} should be a Python int (wrap it in int(...)), got {name} {_short(got)}"
         return None if got == expected else f"{what} is {got}, expected {expected}"
     if isinstance(expected, float):
         return _compare_float(expected, got, what, tolerance)
@@ -168,7 +169,7 @@ def _compare_tensor(
         return None
     if expected.numel() > 8:
         largest = (got.double() - expected.double()).abs().nan_to_num(float("inf")).max()
-        return f"{what} differs from the expected values (largest difference {largest:.3g})"
+        return f"{what}: not the expected values (largest difference {largest:.3g})"
     return f"{what} is {_short(got)}, expected {_short(expected)}"
 
 
