@@ -13,7 +13,8 @@ def accuracy(input: torch.Tensor, target: torch.Tensor) -> float:
 
     ``input`` is either predicted class labels, shape (N,) of integers, or scores, shape
     (N, C) of floats, whose largest entry in each row is the predicted class.
-    ``target`` holds the N true labels, shape (N,) of integers (int64).
+    ``target`` holds the N true labels, shape (N,) of integers (int64). Return a plain
+    Python ``float``: call ``.item()`` on a tensor result, wrap a numpy one in ``float()``.
 
     Example: ``accuracy(torch.tensor([1, 0, 2, 1]), torch.tensor([1, 0, 2, 0]))`` is 0.75.
 
@@ -27,7 +28,8 @@ def binary_accuracy(input: torch.Tensor, target: torch.Tensor, threshold: float 
     """Accuracy of yes/no predictions: predict 1 where ``input > threshold``, else 0.
 
     ``input``: probabilities (or logits, with ``threshold=0.0``); ``target``: 0/1 labels
-    of the same shape.
+    of the same shape. Return a plain Python ``float``: call ``.item()`` on a tensor
+    result, wrap a numpy one in ``float()``.
 
     Example: ``binary_accuracy(torch.tensor([0.9, 0.4, 0.6]), torch.tensor([1, 0, 0]))``
     is 2/3.
@@ -49,7 +51,8 @@ def confusion_matrix(
     labels (N,) or scores (N, C), as in :func:`accuracy`. Without ``num_classes``, the
     matrix has C rows for scores; for labels, it has ``K + 1`` rows, where ``K`` is the
     largest label found in ``input`` *or* ``target`` (labels start at 0, so labels up to
-    ``K`` need ``K + 1`` rows).
+    ``K`` need ``K + 1`` rows). Return a plain ``torch.Tensor`` of dtype int64, not a
+    numpy array or a list.
 
     Example: ``confusion_matrix(torch.tensor([1, 0]), torch.tensor([0, 0]))`` is
     ``tensor([[1, 1], [0, 0]])``.

@@ -14,7 +14,8 @@ def diverged(losses: list[float], factor: float = 10.0) -> bool:
     times the first epoch's loss.
 
     Formula: ``any(not isfinite(L_e) or L_e > factor * L_1 for every epoch e)``, with
-    ``L_1 = losses[0]``. Return a Python ``bool``.
+    ``L_1 = losses[0]``. Return a Python ``bool``: wrap a tensor or numpy result in
+    ``bool()``.
 
     Shapes: ``losses`` is a list of one or more floats, one per epoch.
 
@@ -40,7 +41,8 @@ def overfitting_from(
     loss rises at each of the next ``patience`` epochs, ``val[e + k] > val[e + k - 1]``
     for every ``k = 1, ..., patience`` (strictly), while the training loss is lower at
     the end of them than at ``e``, ``train[e + patience] < train[e]`` (it may wobble in
-    between). Epochs are 1-based: epoch ``e`` is ``val_losses[e - 1]``.
+    between). Epochs are 1-based: epoch ``e`` is ``val_losses[e - 1]``. Return a Python
+    ``int`` (wrap a numpy integer in ``int()``) or ``None``.
 
     Shapes: two lists of floats of the same length, one value per epoch; ``patience`` is
     an int of at least 1.
@@ -66,7 +68,8 @@ def plateaued(losses: list[float], window: int = 5, tolerance: float = 0.01) -> 
     Formula: ``min(losses[-window:]) >= (1 - tolerance) * min(losses[:-window])`` (close to
     the relative threshold of PyTorch's ``ReduceLROnPlateau``, which instead keeps a
     running best and counts the epochs without improvement). With ``window`` epochs
-    or fewer, nothing comes before the window: return ``False``.
+    or fewer, nothing comes before the window: return ``False``. Return a Python
+    ``bool``: wrap a tensor or numpy comparison in ``bool()``.
 
     Shapes: ``losses`` is a list of non-negative floats, one per epoch; ``window`` is an
     int of at least 1; ``tolerance`` a fraction (0.01 is 1 %).

@@ -58,7 +58,8 @@ def grade_case(case: Case, submission: Submission) -> CaseResult:
     for call, expected in expected_results(case):
         outcome = run_case(case, call, submission)
         if not outcome.ok:
-            return CaseResult(False, _error_message(outcome, call), None, outcome.error_kind)
+            mistake = _mistake_raising_alike(case, call, outcome)
+            return CaseResult(False, _error_message(outcome, call), mistake, outcome.error_kind)
         problem = _compare_outcome(case, expected, outcome.result, call)
         if problem:
             mistake = _named_mistake(case, call, outcome.result)
@@ -117,6 +118,31 @@ def _named_mistake(case: Case, call: Call, got: dict[str, Any]) -> Mistake | Non
             case, call, InProcessSubmission({case.function: mistake.implementation})
         )
         if mistaken.ok and _compare_outcome(case, mistaken.result, got, call) is None:
+            return mistake
+    return None
+
+
+def _exception_type(outcome: Outcome) -> str | None:
+    """The exception's class name (``IndexError``) of a failed call, None for other kinds."""
+    if outcome.ok or outcome.error_kind is not ErrorKind.EXCEPTION:
+        return None
+    return (outcome.error or "").split(":", 1)[0]
+
+
+def _mistake_raising_alike(case: Case, call: Call, outcome: Outcome) -> Mistake | None:
+    """The classic mistake that raises the submission's exception type on ``call``, if any.
+
+    A mistake such as sizing a matrix from the targets alone fails with an IndexError,
+    not a wrong value: the same exception on the same input names it.
+    """
+    raised = _exception_type(outcome)
+    if raised is None:
+        return None
+    for mistake in case.graded.mistakes:
+        mistaken = run_case(
+            case, call, InProcessSubmission({case.function: mistake.implementation})
+        )
+        if _exception_type(mistaken) == raised:
             return mistake
     return None
 

@@ -22,6 +22,13 @@ FOUR_BY_FOUR = torch.tensor(
 [5, 3, 1, 1.5], never (0.0); the raw scores equal a label once in 16 (0.0625): each
 classic mistake gives its own value."""
 
+FLAT_MAX_IN_ROW_ZERO = torch.tensor(
+    [[0.0, 9.0, 2.0, 1.0], [0.5, 2.0, 1.0, 0.0], [0.2, 4.0, 0.0, 1.0], [1.0, 0.0, 0.0, 2.0]]
+)
+"""Scores whose argmax(dim=1), [1, 1, 1, 3], is right 3 times in 4 against [2, 1, 1, 3]
+(0.75); the argmax of the whole tensor, 1 (the 9.0), equals 2 of the targets (0.5), a
+value no other classic mistake gives here."""
+
 
 # --- accuracy -----------------------------------------------------------------
 ACCURACY = EXERCISE.graded("accuracy", metrics.accuracy)
@@ -33,7 +40,11 @@ ACCURACY.case(
 ACCURACY.case(
     "from scores of shape (N, C)",
     2,
-    lambda: [((FOUR_BY_FOUR, torch.tensor([0, 1, 2, 3])), {}), *labels_and_scores(15, 8)],
+    lambda: [
+        ((FLAT_MAX_IN_ROW_ZERO, torch.tensor([2, 1, 1, 3])), {}),
+        ((FOUR_BY_FOUR, torch.tensor([0, 1, 2, 3])), {}),
+        *labels_and_scores(15, 8),
+    ],
 )
 ACCURACY.case("10 generated label batches", 1, lambda: as_labels(labels_and_scores(16, 10)))
 
@@ -61,6 +72,15 @@ def accuracy_compares_scores_with_labels(input, target):
 )
 def accuracy_compares_max_score(input, target):
     predicted = input.max(dim=1).values if input.dim() == 2 else input
+    return (predicted == target).float().mean().item()
+
+
+@ACCURACY.mistake(
+    "argmax() without dim= finds the largest score of the whole tensor, one index: take "
+    "input.argmax(dim=1), one predicted class per row"
+)
+def accuracy_argmax_without_dim(input, target):
+    predicted = input.argmax() if input.dim() == 2 else input
     return (predicted == target).float().mean().item()
 
 
@@ -236,8 +256,7 @@ def confusion_matrix_sized_from_predictions(input, target, num_classes=None):
     size = num_classes or (input.shape[1] if input.dim() == 2 else int(predicted.max()) + 1)
     matrix = torch.zeros(size, size, dtype=torch.int64)
     for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
-        if true_class < size:
-            matrix[true_class, predicted_class] += 1
+        matrix[true_class, predicted_class] += 1  # IndexError: a target past the last row
     return matrix
 
 
@@ -250,8 +269,7 @@ def confusion_matrix_sized_from_targets(input, target, num_classes=None):
     size = num_classes or (input.shape[1] if input.dim() == 2 else int(target.max()) + 1)
     matrix = torch.zeros(size, size, dtype=torch.int64)
     for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
-        if predicted_class < size:
-            matrix[true_class, predicted_class] += 1
+        matrix[true_class, predicted_class] += 1  # IndexError: a prediction past the last column
     return matrix
 
 

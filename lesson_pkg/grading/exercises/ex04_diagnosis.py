@@ -205,6 +205,13 @@ OVERFITTING_FROM.case(
             {},
         ),
         (([1.0, 0.9, 0.8, 0.7, 0.6], [1.0, 0.8, 0.9, 0.7, 0.6]), {}),
+        (  # two rises and a dip (as in notebook 05's run), then three rises: epoch 5, not 2
+            (
+                [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3],
+                [0.5, 0.4, 0.45, 0.5, 0.38, 0.5, 0.55, 0.6],
+            ),
+            {},
+        ),
         (
             (
                 [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1],
@@ -249,7 +256,13 @@ OVERFITTING_FROM.case(
     1,
     lambda: [
         (([1.0, 0.8, 0.82, 0.7, 0.6, 0.65], [1.0, 0.7, 0.8, 0.9, 1.0, 1.1]), {}),
-        (([0.5, 0.4, 0.41, 0.3, 0.35], [0.6, 0.5, 0.55, 0.6, 0.58]), {"patience": 2}),
+        (
+            (
+                [0.5, 0.4, 0.41, 0.3, 0.35, 0.36, 0.25, 0.2],
+                [0.6, 0.5, 0.55, 0.6, 0.58, 0.6, 0.62, 0.65],
+            ),
+            {"patience": 2},
+        ),
     ],
 )
 OVERFITTING_FROM.case("8 generated U-shaped validation curves", 1, lambda: _u_shaped(32))
@@ -272,6 +285,33 @@ def overfitting_counted_from_zero(train_losses, val_losses, patience=3):
 def overfitting_ignores_training_loss(train_losses, val_losses, patience=3):
     for start in range(len(val_losses) - patience):
         if all(val_losses[i + 1] > val_losses[i] for i in range(start, start + patience)):
+            return start + 1
+    return None
+
+
+@OVERFITTING_FROM.mistake(
+    "the window needs `patience` rises, val[e + k] > val[e + k - 1] for k = 1 ... "
+    "patience: yours accepts one fewer"
+)
+def overfitting_window_one_rise_short(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience):
+        end = start + patience
+        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end - 1))
+        if rising and train_losses[end] < train_losses[start]:
+            return start + 1
+    return None
+
+
+@OVERFITTING_FROM.mistake(
+    "compare the training loss at the end of the window, train[e + patience] < train[e], "
+    "not at an epoch inside it: it may wobble above train[e] in between"
+)
+def overfitting_training_below_start_throughout(train_losses, val_losses, patience=3):
+    for start in range(len(val_losses) - patience):
+        end = start + patience
+        rising = all(val_losses[i + 1] > val_losses[i] for i in range(start, end))
+        below = all(train_losses[i] < train_losses[start] for i in range(start + 1, end + 1))
+        if rising and below:
             return start + 1
     return None
 
