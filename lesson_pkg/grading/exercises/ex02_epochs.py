@@ -244,6 +244,38 @@ def epoch_loss_measured_after_step(model, loader, loss_fn, optimizer):
     return total / count
 
 
+SUMMED_NOT_AVERAGED = (
+    "your result is a sum, not the epoch's mean: divide the size-weighted sum of the batch "
+    "losses by the number of samples, the sum of len(inputs)"
+)
+
+
+@TRAIN_ONE_EPOCH.mistake(SUMMED_NOT_AVERAGED)
+def epoch_weighted_sum_not_divided(model, loader, loss_fn, optimizer):
+    model.train()
+    total = 0.0
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(inputs)
+    return total
+
+
+@TRAIN_ONE_EPOCH.mistake(SUMMED_NOT_AVERAGED)
+def epoch_sum_of_batch_losses(model, loader, loss_fn, optimizer):
+    model.train()
+    total = 0.0
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+    return total
+
+
 @TRAIN_ONE_EPOCH.mistake("you returned the last batch's loss, not the epoch's mean")
 def epoch_returns_last_batch_loss(model, loader, loss_fn, optimizer):
     model.train()
