@@ -175,7 +175,7 @@ def test_attacks_earn_nothing_and_leave_nothing_behind(attack_submission, enviro
         "--isolation",
         "strict",
         "--time-limit",
-        "5",
+        "10",  # a fresh worker preloads its modules in the first call: room on a loaded machine
         cwd=paths["course"].parent,  # started beside the solutions: still out of reach
     )
     # the grader finished and wrote a valid report, whatever was killed or forged
