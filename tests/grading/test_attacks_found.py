@@ -452,3 +452,32 @@ def test_the_built_in_run_in_another_thread_or_process_earns_nothing(
     assert possible > 0 and earned == 0, f"{route}: {earned} of {possible}"
     honest = {function: score for function, score in scores.items() if function != "mse_loss"}
     assert all(earned == possible for earned, possible in honest.values()), honest
+
+
+# Found when a landing CI failed: a file that forks at import leaves a copy of the worker
+# that comes back from the import (here by raising) and answers the grader's requests too;
+# the grader read a reply to another request, "unreadable", and an honest function in the
+# same file lost a point (which one depended on the machine's load). In any process the
+# submission forks, the grader's pipes now lead nowhere.
+
+FORKS_AT_IMPORT = """import os
+
+if os.fork() == 0:
+    raise RuntimeError("a copy of the worker comes back from the import")
+"""
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_a_copy_of_the_worker_forked_at_import_never_answers_for_it(
+    tmp_path, environment, isolation, monkeypatch
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    submission = write_submission([], tmp_path / "submission")
+    metrics = submission / "ex03_accuracy.py"
+    metrics.write_text(FORKS_AT_IMPORT + metrics.read_text())
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", isolation)
+    lost = [test["name"] for test in results["tests"] if test["score"] != test["max_score"]]
+    assert results["score"] == sum(case.points for case in cases_for()) and lost == [], lost

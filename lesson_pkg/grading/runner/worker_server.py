@@ -186,8 +186,29 @@ def _handle(
         return _failure(*execution.describe_error(error))
 
 
+def _cut_off_children(request_fd: int, reply_fd: int) -> None:
+    """In every process the submission forks, the grader's pipes lead nowhere.
+
+    A forked copy of this worker (a daemon started at import, say) would otherwise read
+    the grader's next request or answer one twice. In the child, ``request_fd`` reads as
+    end-of-file and writing to ``reply_fd`` raises ``BrokenPipeError``: a copy that comes
+    back to :func:`serve` ends there.
+    """
+
+    def cut_off() -> None:
+        drained, nobody_writes = os.pipe()
+        nobody_reads, broken = os.pipe()
+        os.dup2(drained, request_fd)
+        os.dup2(broken, reply_fd)
+        for descriptor in (drained, nobody_writes, nobody_reads, broken):
+            os.close(descriptor)
+
+    os.register_at_fork(after_in_child=cut_off)
+
+
 def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     """Read the submission's files, then answer requests until the grader closes the pipe."""
+    _cut_off_children(request_fd, reply_fd)
     requests = os.fdopen(request_fd, "rb")
     replies = os.fdopen(reply_fd, "wb")
     first = protocol.loads(requests.readline())
