@@ -26,17 +26,23 @@ join address) makes each check post its outcome to the instructor's live room as
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType, ModuleType
+from typing import Any
 
 from lesson_pkg.grading import exercises as registry
 from lesson_pkg.grading.core.cases import InProcessSubmission
 from lesson_pkg.grading.core.engine import ERROR_MESSAGES, CaseResult, grade_case
+from lesson_pkg.grading.runner.execution import ForbiddenCall
 from lesson_pkg.grading.runner.outcome import ErrorKind
+from lesson_pkg.grading.runner.worker_server import is_blocked
 from lesson_pkg.room.client import join_room as join_room
 from lesson_pkg.room.client import report_check
 
@@ -140,7 +146,66 @@ def load_exercise(name: str, exercises: Path | None = None) -> Callable:
     function = getattr(module, name, None)
     if not callable(function):
         raise AttributeError(f"{path} defines no function {name}")
+    refused = _refused_imports(module)
+    if refused:
+        return _refused_file(path.name, refused)
     return function
+
+
+def _refused_imports(module: ModuleType) -> list[str]:
+    """The modules ``make grade`` refuses that ``module`` imported (lesson_pkg, sklearn...)."""
+    names = {
+        value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        for value in vars(module).values()
+    }
+    return sorted(name for name in names if isinstance(name, str) and is_blocked(name))
+
+
+def _refused_file(file: str, refused: list[str]) -> Callable:
+    """A stand-in for every function of ``file``: ``make grade`` cannot import it."""
+
+    def refused_by_make_grade(*args: Any, **kwargs: Any) -> Any:
+        raise ForbiddenCall(
+            f"{file} imports {', '.join(refused)}, which `make grade` blocks: there the "
+            "whole file would earn 0. Implement the function yourself"
+        )
+
+    return refused_by_make_grade
+
+
+def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
+    """``function``, refused as ``make grade`` refuses it when it runs the course's code.
+
+    ``make grade`` blocks lesson_pkg, the solutions and sklearn while it grades; here they
+    are loaded, so each call is watched (``sys.setprofile``) for code of theirs running.
+    The course's own functions (its reference, its catalogue of mistakes) run unwatched.
+    """
+    if is_blocked(str(getattr(function, "__module__", ""))):
+        return function
+
+    @functools.wraps(function)
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        ran: list[str] = []
+
+        def watch(frame: FrameType, event: str, arg: Any) -> None:
+            module = frame.f_globals.get("__name__")
+            if event == "call" and not ran and isinstance(module, str) and is_blocked(module):
+                ran.append(module)
+
+        previous = sys.getprofile()
+        sys.setprofile(watch)
+        try:
+            result = function(*args, **kwargs)
+        finally:
+            sys.setprofile(previous)
+        if ran:
+            raise ForbiddenCall(
+                f"your {name} runs code of {ran[0].split('.')[0]} ({ran[0]}), which `make "
+                "grade` blocks: there it would earn 0. Implement the function yourself"
+            )
+        return result
+
+    return watched
 
 
 def check(function: Callable | str, name: str | None = None) -> CheckResult:
@@ -163,7 +228,7 @@ def check(function: Callable | str, name: str | None = None) -> CheckResult:
             f"check() takes an exercise's name or the function itself, got "
             f"{type(function).__name__}"
         )
-    submission = InProcessSubmission({exercise: function})
+    submission = InProcessSubmission({exercise: _as_make_grade_runs_it(function, exercise)})
     cases = [
         CheckedCase(case.title, case.points, grade_case(case, submission))
         for case in registry.cases_for(function=exercise)

@@ -17,7 +17,7 @@ import pytest
 import torch
 from submissions import FIXTURES, ROOT, grade, scores_by_function, write_submission
 
-from lesson_pkg.checks import check
+from lesson_pkg.checks import check, load_exercise
 from lesson_pkg.grading.core.inputs import RANKS, REDUCTIONS, grid_of
 from lesson_pkg.grading.core.mistakes import Mistake
 from lesson_pkg.grading.exercises import cases_for, ex01_losses, file_of, mistakes_for
@@ -297,6 +297,30 @@ def test_in_notebook_check_passes_a_solution_and_names_a_mistake(tmp_path, monke
     assert result.score == 0 and "not a percent" in str(result)
     with pytest.raises(ValueError, match="not an exercise"):
         check(print)
+
+
+CALLS_THE_REFERENCE = """
+def mse_loss(input, target, reduction="mean"):
+    from lesson_pkg.losses import mse_loss as reference
+    return reference(input, target, reduction=reduction)
+"""
+
+
+def test_check_and_make_grade_agree_on_code_that_runs_the_course_or_sklearn(tmp_path):
+    # in the notebook lesson_pkg and sklearn are loaded; make grade blocks them
+    submission = write_submission([], tmp_path / "submission", {"mse_loss": CALLS_THE_REFERENCE})
+    metrics = submission / "ex03_accuracy.py"
+    metrics.write_text("from sklearn.metrics import accuracy_score\n" + metrics.read_text())
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out)
+    graded = scores_by_function(results)
+    checked = {name: check(load_exercise(name, submission), name) for name in graded}
+    assert {name: (result.score, result.max_score) for name, result in checked.items()} == graded
+    assert graded["mse_loss"][0] == graded["accuracy"][0] == 0
+    assert graded["mae_loss"][0] == graded["mae_loss"][1] > 0
+    assert "runs code of lesson_pkg" in str(checked["mse_loss"])
+    assert "ex03_accuracy.py imports sklearn" in str(checked["confusion_matrix"])
 
 
 @pytest.mark.parametrize("name", ["cross_entropy", "binary_cross_entropy_with_logits"])
