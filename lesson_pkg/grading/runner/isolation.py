@@ -42,6 +42,9 @@ POLICIES = ("auto", "strict", "none")
 DEFAULT_WORKER_UID = 61000
 UID_RANGE = 64  # worker user ids, from DEFAULT_WORKER_UID on: graders running at once
 WORKER_ACCOUNT = "lesson-grader"
+# Under bubblewrap /tmp is a tmpfs, so a worker's files are memory: at most this much,
+# room for four of the largest files a worker may write (Limits.file_bytes).
+TMP_BYTES = 256 * 1024**2
 # What the host keeps, as root inside bubblewrap: enough to make each worker's PID
 # namespace, hand it a folder, drop it to its user and stop it. Everything else goes.
 ROOT_CAPABILITIES = (
@@ -184,6 +187,21 @@ def bubblewrap_works() -> bool:
     return completed.returncode == 0
 
 
+@functools.cache
+def _sized_tmp() -> list[str]:
+    """The option capping the sandbox's /tmp at TMP_BYTES, where this bubblewrap has it.
+
+    That tmpfs holds each worker's folder in memory, outside the worker's RLIMIT_AS.
+    """
+    binary = bwrap_path()
+    assert binary is not None
+    try:
+        manual = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return ["--size", str(TMP_BYTES)] if "--size" in manual.stdout else []
+
+
 def _namespace_options() -> list[str]:
     options = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
     options += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
@@ -265,7 +283,7 @@ def host_command(isolation: Isolation, control_fd: int, uid: int, gid: int) -> l
     binary = bwrap_path()
     assert binary is not None
     options = [binary, *_namespace_options(), *_system_view()]
-    options += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    options += ["--proc", "/proc", "--dev", "/dev", *_sized_tmp(), "--tmpfs", "/tmp"]
     package = str(Path(__file__).resolve().parents[2])
     options += _parent_folders([*_python_paths(), package])
     for path in _python_paths():  # after /tmp's tmpfs: a Python in /tmp stays visible
