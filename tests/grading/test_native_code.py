@@ -162,3 +162,42 @@ def test_no_new_executable_memory_nor_ctypes_and_training_still_runs():
     assert completed.returncode == 0, completed.stderr
     assert "exec 1" in completed.stdout and "memfd 1" in completed.stdout
     assert "ctypes ctypes.dlopen is not allowed" in completed.stdout
+
+
+# torch runs convolutions and recurrent layers on the CPU through oneDNN, which writes its
+# kernels into new executable memory at run time: under the worker's seccomp filter they
+# failed ("could not create a primitive"), a false fail of honest code. The worker turns
+# oneDNN off (torch's own kernels run instead).
+
+HONEST_CONVOLUTION = """
+def steps_per_epoch(n_samples, batch_size, drop_last=False):
+    image = torch.ones(1, 1, 5, 5, requires_grad=True)
+    features = torch.nn.functional.conv2d(image, torch.ones(1, 1, 3, 3))
+    sequence, _ = torch.nn.LSTM(2, 3)(torch.ones(4, 1, 2))
+    (features.sum() + sequence.sum()).backward()
+    assert features.shape == (1, 1, 3, 3) and float(features[0, 0, 0, 0]) == 9.0
+    full, rest = divmod(n_samples, batch_size)
+    return full if drop_last or rest == 0 else full + 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("environment", "isolation"),
+    [
+        *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
+        pytest.param({}, "none", id="none"),
+    ],
+)
+def test_honest_convolutions_and_recurrent_layers_run_in_the_worker(
+    tmp_path, environment, isolation, monkeypatch
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    replacement = {"steps_per_epoch": HONEST_CONVOLUTION}
+    submission = write_submission([], tmp_path / "submission", replacement)
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", isolation)
+    earned, possible = scores_by_function(results)["steps_per_epoch"]
+    outputs = [test["output"] for test in results["tests"] if test["score"] != test["max_score"]]
+    assert possible > 0 and earned == possible, outputs[:1]

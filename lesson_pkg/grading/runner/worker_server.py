@@ -24,6 +24,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import torch
+
 from lesson_pkg.grading.runner import confine, execution, protocol, seccomp
 from lesson_pkg.grading.runner.limits import Limits
 from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
@@ -218,6 +220,7 @@ def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     limit_resources(limits)
     execution.block_for_good(forbidden)  # every exercise's, in every thread, for good
     forget_own_modules()
+    torch.backends.mkldnn.set_flags(False)  # oneDNN writes its kernels into new code
     seccomp.forbid_new_code()  # no native code of the submission's own
     confine.refuse_native_calls()  # nor ctypes calls into torch's kernels
     modules: dict[str, ModuleType] = {}
