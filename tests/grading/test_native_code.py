@@ -201,3 +201,37 @@ def test_honest_convolutions_and_recurrent_layers_run_in_the_worker(
     earned, possible = scores_by_function(results)["steps_per_epoch"]
     outputs = [test["output"] for test in results["tests"] if test["score"] != test["max_score"]]
     assert possible > 0 and earned == possible, outputs[:1]
+
+
+# A C extension can load in the worker only before the filter: the worker preloads those
+# the files name. Named in a literal string it is preloaded too; a computed name cannot
+# be, and the message says how to import it.
+
+IMPORTS_BY_NAME = """
+def steps_per_epoch(n_samples, batch_size, drop_last=False):
+    import importlib
+    special = importlib.import_module({name})
+    full, rest = divmod(n_samples, batch_size)
+    steps = full if drop_last or rest == 0 else full + 1
+    return steps + int(special.expit(0.0) != 0.5)
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "loads"), [('"scipy.special"', True), ('"sci" + "py.special"', False)]
+)
+def test_a_c_extension_named_in_a_string_loads_and_a_computed_name_is_explained(
+    tmp_path, name, loads
+):
+    replacement = {"steps_per_epoch": IMPORTS_BY_NAME.format(name=name)}
+    submission = write_submission([], tmp_path / "submission", replacement)
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", "none")  # the filter is in every mode
+    earned, possible = scores_by_function(results)["steps_per_epoch"]
+    outputs = " ".join(test["output"] for test in results["tests"])
+    if loads:
+        assert possible > 0 and earned == possible, outputs[:300]
+    else:
+        assert earned == 0 and "C extension module could not load" in outputs
+        assert "import it that way" in outputs

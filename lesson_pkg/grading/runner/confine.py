@@ -56,6 +56,7 @@ REFUSED_EVENTS = frozenset(
     }
 )
 # standard C modules that change the process when imported (a terminal, a GUI), or fail
+IMPORTERS = ("import_module", "__import__")  # a module named by a string, preloaded too
 SKIPPED_PRELOADS = ("readline", "_tkinter", "_curses", "_curses_panel")
 SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
 WRITING = os.O_WRONLY | os.O_RDWR
@@ -102,7 +103,7 @@ def preload(sources: dict[str, str], blocked: Callable[[str], bool]) -> None:
     """Import the C modules a submission may need before the filter forbids loading them.
 
     The standard library's, numpy, torch's lazily imported compiler and every module the
-    files name in an ``import`` statement, at their top or inside a function.
+    files name (:func:`_imports`), at their top or inside a function.
 
     Modules ``blocked`` refuses and the submission's own files are left alone; each import
     that fails is skipped (the submission's own import will say why).
@@ -127,7 +128,10 @@ def _testing(name: str) -> bool:
 
 
 def _imports(sources: dict[str, str]) -> set[str]:
-    """The modules the files name in ``import`` statements, anywhere."""
+    """The modules the files name anywhere: in ``import`` statements, or as a literal string.
+
+    The string given to ``importlib.import_module`` or ``__import__``.
+    """
     names: set[str] = set()
     for text in sources.values():
         with contextlib.suppress(SyntaxError, ValueError, RecursionError):
@@ -136,7 +140,19 @@ def _imports(sources: dict[str, str]) -> set[str]:
                     names.update(alias.name for alias in node.names)
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                     names.add(node.module)
+                elif isinstance(node, ast.Call) and (named := _named_module(node)):
+                    names.add(named)
     return names
+
+
+def _named_module(call: ast.Call) -> str | None:
+    """``"name"`` in ``import_module("name")`` or ``__import__("name")`` (any prefix)."""
+    function = call.func
+    called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+    first = call.args[0] if call.args else None
+    if called in IMPORTERS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return None
 
 
 def _trusted_roots() -> tuple[str, ...]:

@@ -379,8 +379,29 @@ ERROR_KINDS: tuple[tuple[type[BaseException], ErrorKind], ...] = (
 )
 
 
+UNLOADABLE = "failed to map segment from shared object"  # the loader, under the filter
+UNLOADABLE_MESSAGE = (
+    "ImportError: a C extension module could not load. The grader loads them before your "
+    "code runs, only those your files name in an `import` statement (or in "
+    '`importlib.import_module("name")`): import it that way'
+)
+
+
+def _unloadable(error: BaseException | None) -> bool:
+    """Whether ``error``, or one that led to it, is a C extension refused by the filter."""
+    for _ in range(10):
+        if error is None:
+            return False
+        if isinstance(error, ImportError) and UNLOADABLE in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def describe_error(error: BaseException) -> tuple[ErrorKind, str]:
     """An exception as plain data: its kind for the grader, and a one-line message."""
+    if _unloadable(error):
+        return ErrorKind.EXCEPTION, UNLOADABLE_MESSAGE
     kind = next((kind for type_, kind in ERROR_KINDS if isinstance(error, type_)), None)
     if kind in (ErrorKind.NOT_DIFFERENTIABLE, ErrorKind.NOT_PLAIN, ErrorKind.FORBIDDEN):
         return kind, str(error)[:500]
