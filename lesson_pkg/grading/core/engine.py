@@ -11,6 +11,7 @@ gradebook and the class summary alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,14 +56,16 @@ class CaseResult:
 
 def grade_case(case: Case, submission: Submission) -> CaseResult:
     """Run every call of ``case``; pass only if each one matches the reference."""
-    for call, expected in expected_results(case):
+    calls = [call for call, _ in expected_results(case)]
+    for index, (call, expected) in enumerate(expected_results(case)):
         outcome = run_case(case, call, submission)
         if not outcome.ok:
             mistake = _mistake_raising_alike(case, call, outcome)
             return CaseResult(False, _error_message(outcome, call), mistake, outcome.error_kind)
         problem = _compare_outcome(case, expected, outcome.result, call)
         if problem:
-            mistake = _named_mistake(case, call, outcome.result)
+            later = calls[index + 1 :]
+            mistake = _named_mistake(case, call, outcome.result, submission, later)
             return CaseResult(False, f"on {describe_call(call)}: {problem}", mistake)
     return CaseResult(True)
 
@@ -111,15 +114,38 @@ def _compare_outcome(
     )
 
 
-def _named_mistake(case: Case, call: Call, got: dict[str, Any]) -> Mistake | None:
-    """The classic mistake that gives exactly the submission's result, if any."""
-    for mistake in case.graded.mistakes:
+def _named_mistake(
+    case: Case, call: Call, got: dict[str, Any], submission: Submission, later: list[Call]
+) -> Mistake | None:
+    """The classic mistake that gives exactly the submission's result, if any.
+
+    Where several give it on ``call``, the case's ``later`` calls choose: the one that
+    also gives the submission's results there.
+    """
+    candidates = _mistakes_giving(case, call, got, case.graded.mistakes)
+    for later_call in later:
+        if len(candidates) < 2:
+            break
+        outcome = run_case(case, later_call, submission)
+        if outcome.ok:
+            candidates = (
+                _mistakes_giving(case, later_call, outcome.result, candidates) or candidates
+            )
+    return candidates[0] if candidates else None
+
+
+def _mistakes_giving(
+    case: Case, call: Call, got: dict[str, Any], mistakes: Sequence[Mistake]
+) -> list[Mistake]:
+    """Those of ``mistakes`` whose result on ``call`` is ``got``."""
+    giving = []
+    for mistake in mistakes:
         mistaken = run_case(
             case, call, InProcessSubmission({case.function: mistake.implementation})
         )
         if mistaken.ok and _compare_outcome(case, mistaken.result, got, call) is None:
-            return mistake
-    return None
+            giving.append(mistake)
+    return giving
 
 
 def _exception_type(outcome: Outcome) -> str | None:

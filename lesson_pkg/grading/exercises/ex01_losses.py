@@ -567,6 +567,12 @@ def hinge_without_margin(input, target, margin=1.0, reduction="mean"):
     return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
 
 
+@HINGE.mistake("the labels are already -1 or +1: mapping them as if 0/1 (2y - 1) makes -1 a -3")
+def hinge_labels_mapped_from_zero_one(input, target, margin=1.0, reduction="mean"):
+    losses = torch.clamp(margin - (2 * target - 1) * input, min=0)
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
+
+
 @HINGE.mistake("the margin is fixed at 1: use the `margin` argument, max(0, margin - y * s)")
 def hinge_margin_fixed_at_one(input, target, margin=1.0, reduction="mean"):
     losses = torch.clamp(1 - target * input, min=0)
