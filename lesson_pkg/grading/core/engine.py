@@ -11,6 +11,7 @@ gradebook and the class summary alike.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,27 +149,31 @@ def _mistakes_giving(
     return giving
 
 
-def _exception_type(outcome: Outcome) -> str | None:
-    """The exception's class name (``IndexError``) of a failed call, None for other kinds."""
+def _exception(outcome: Outcome) -> str | None:
+    """A failed call's exception, its numbers masked (``IndexError: index # is out of ...``).
+
+    None for other kinds of failure.
+    """
     if outcome.ok or outcome.error_kind is not ErrorKind.EXCEPTION:
         return None
-    return (outcome.error or "").split(":", 1)[0]
+    return re.sub(r"\d+", "#", outcome.error or "")
 
 
 def _mistake_raising_alike(case: Case, call: Call, outcome: Outcome) -> Mistake | None:
-    """The classic mistake that raises the submission's exception type on ``call``, if any.
+    """The classic mistake that raises the submission's exception on ``call``, if any.
 
     A mistake such as sizing a matrix from the targets alone fails with an IndexError,
-    not a wrong value: the same exception on the same input names it.
+    not a wrong value: the same exception, with the same message but for its numbers, on
+    the same input names it.
     """
-    raised = _exception_type(outcome)
+    raised = _exception(outcome)
     if raised is None:
         return None
     for mistake in case.graded.mistakes:
         mistaken = run_case(
             case, call, InProcessSubmission({case.function: mistake.implementation})
         )
-        if _exception_type(mistaken) == raised:
+        if _exception(mistaken) == raised:
             return mistake
     return None
 

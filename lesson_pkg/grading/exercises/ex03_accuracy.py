@@ -298,3 +298,30 @@ def confusion_matrix_drops_repeated_pairs(input, target, num_classes=None):
     matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64)
     matrix[target, predicted] += 1
     return matrix
+
+
+@CONFUSION_MATRIX.mistake(
+    "the matrix has num_classes rows and columns when num_classes is given (or C columns "
+    "of scores), even for classes that never appear"
+)
+def confusion_matrix_ignores_num_classes(input, target, num_classes=None):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    size = int(max(predicted.max(), target.max())) + 1
+    matrix = torch.zeros(size, size, dtype=torch.int64)
+    for true_class, predicted_class in zip(target.tolist(), predicted.tolist(), strict=True):
+        matrix[true_class, predicted_class] += 1
+    return matrix
+
+
+@CONFUSION_MATRIX.mistake(
+    "bincount counts up to the largest code present only: pass minlength=C * C so that "
+    "the counts reshape to (C, C)"
+)
+def confusion_matrix_bincount_without_minlength(input, target, num_classes=None):
+    predicted = input.argmax(dim=1) if input.dim() == 2 else input
+    if num_classes is None:
+        num_classes = (
+            input.shape[1] if input.dim() == 2 else int(max(predicted.max(), target.max())) + 1
+        )
+    codes = target * num_classes + predicted
+    return torch.bincount(codes).reshape(num_classes, num_classes)
