@@ -10,6 +10,7 @@ gradebook and the class summary alike.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -57,16 +58,14 @@ class CaseResult:
 
 def grade_case(case: Case, submission: Submission) -> CaseResult:
     """Run every call of ``case``; pass only if each one matches the reference."""
-    calls = [call for call, _ in expected_results(case)]
     for index, (call, expected) in enumerate(expected_results(case)):
         outcome = run_case(case, call, submission)
         if not outcome.ok:
-            mistake = _mistake_raising_alike(case, call, outcome)
+            mistake = _mistake_raising_alike(case, index, outcome)
             return CaseResult(False, _error_message(outcome, call), mistake, outcome.error_kind)
         problem = _compare_outcome(case, expected, outcome.result, call)
         if problem:
-            later = calls[index + 1 :]
-            mistake = _named_mistake(case, call, outcome.result, submission, later)
+            mistake = _named_mistake(case, index, outcome.result, submission)
             return CaseResult(False, f"on {describe_call(call)}: {problem}", mistake)
     return CaseResult(True)
 
@@ -116,37 +115,41 @@ def _compare_outcome(
 
 
 def _named_mistake(
-    case: Case, call: Call, got: dict[str, Any], submission: Submission, later: list[Call]
+    case: Case, index: int, got: dict[str, Any], submission: Submission
 ) -> Mistake | None:
-    """The classic mistake that gives exactly the submission's result, if any.
+    """The classic mistake that gives exactly the submission's result on call ``index``.
 
-    Where several give it on ``call``, the case's ``later`` calls choose: the one that
-    also gives the submission's results there.
+    Where several give it, the case's later calls choose: the one that also gives the
+    submission's results there. None if no mistake gives it.
     """
-    candidates = _mistakes_giving(case, call, got, case.graded.mistakes)
-    for later_call in later:
+    candidates = _mistakes_giving(case, index, got, case.graded.mistakes)
+    for later in range(index + 1, len(expected_results(case))):
         if len(candidates) < 2:
             break
-        outcome = run_case(case, later_call, submission)
+        outcome = run_case(case, expected_results(case)[later][0], submission)
         if outcome.ok:
-            candidates = (
-                _mistakes_giving(case, later_call, outcome.result, candidates) or candidates
-            )
+            candidates = _mistakes_giving(case, later, outcome.result, candidates) or candidates
     return candidates[0] if candidates else None
 
 
 def _mistakes_giving(
-    case: Case, call: Call, got: dict[str, Any], mistakes: Sequence[Mistake]
+    case: Case, index: int, got: dict[str, Any], mistakes: Sequence[Mistake]
 ) -> list[Mistake]:
-    """Those of ``mistakes`` whose result on ``call`` is ``got``."""
+    """Those of ``mistakes`` whose result on call ``index`` of ``case`` is ``got``."""
+    call = expected_results(case)[index][0]
     giving = []
     for mistake in mistakes:
-        mistaken = run_case(
-            case, call, InProcessSubmission({case.function: mistake.implementation})
-        )
+        mistaken = _mistake_outcome(case, index, mistake)
         if mistaken.ok and _compare_outcome(case, mistaken.result, got, call) is None:
             giving.append(mistake)
     return giving
+
+
+@functools.cache
+def _mistake_outcome(case: Case, index: int, mistake: Mistake) -> Outcome:
+    """What ``mistake`` gives on call ``index`` of ``case``, once per process (a class)."""
+    call = expected_results(case)[index][0]
+    return run_case(case, call, InProcessSubmission({case.function: mistake.implementation}))
 
 
 def _exception(outcome: Outcome) -> str | None:
@@ -159,8 +162,8 @@ def _exception(outcome: Outcome) -> str | None:
     return re.sub(r"\d+", "#", outcome.error or "")
 
 
-def _mistake_raising_alike(case: Case, call: Call, outcome: Outcome) -> Mistake | None:
-    """The classic mistake that raises the submission's exception on ``call``, if any.
+def _mistake_raising_alike(case: Case, index: int, outcome: Outcome) -> Mistake | None:
+    """The classic mistake that raises the submission's exception on call ``index``, if any.
 
     A mistake such as sizing a matrix from the targets alone fails with an IndexError,
     not a wrong value: the same exception, with the same message but for its numbers, on
@@ -170,10 +173,7 @@ def _mistake_raising_alike(case: Case, call: Call, outcome: Outcome) -> Mistake 
     if raised is None:
         return None
     for mistake in case.graded.mistakes:
-        mistaken = run_case(
-            case, call, InProcessSubmission({case.function: mistake.implementation})
-        )
-        if _exception(mistaken) == raised:
+        if _exception(_mistake_outcome(case, index, mistake)) == raised:
             return mistake
     return None
 
