@@ -1,0 +1,174 @@
+"""Findings of the attack session of 2026-12-06 (s7): honest code that the worker fails
+while ``check()`` in the notebook gives it full marks.
+
+Each test grades a submission (the solutions with one function replaced) in every
+isolation and, where it matters, runs ``check()`` on the same file: both must agree.
+"""
+
+from __future__ import annotations
+
+import pytest
+from submissions import MODES, grade, scores_by_function, write_submission
+
+from lesson_pkg.checks import check, load_exercise
+
+EVERY_ISOLATION = [
+    *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
+    pytest.param({}, "none", id="none"),
+]
+
+
+def _graded_and_checked(tmp_path, monkeypatch, environment, isolation, replacements):
+    """(scores by function in the worker, check()'s score for each replaced function)."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    submission = write_submission([], tmp_path / "submission", replacements)
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", isolation)
+    checked = {}
+    for function in replacements:
+        outcome = check(load_exercise(function, submission), function)
+        checked[function] = (outcome.score, outcome.max_score)
+    return scores_by_function(results), checked, results
+
+
+# ``from scipy import special`` names only "scipy" in an import statement: the preload
+# imports scipy, whose ``__getattr__`` then imports scipy.special lazily, after the seccomp
+# filter: its C extension "failed to map segment from shared object". The whole file
+# fails to import: every function in it earns 0, while check() gives full marks.
+FROM_SCIPY_IMPORT_SPECIAL = """
+from scipy import special
+
+
+def binary_accuracy(input, target, threshold=0.5):
+    predicted = (input > threshold).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+"""
+
+# The same through an attribute: ``import scipy`` then ``scipy.special.expit``.
+SCIPY_ATTRIBUTE = """
+import scipy
+
+
+def binary_accuracy(input, target, threshold=0.5):
+    assert abs(scipy.special.expit(0.0) - 0.5) < 1e-12
+    predicted = (input > threshold).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+"""
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+@pytest.mark.parametrize(
+    "source", [FROM_SCIPY_IMPORT_SPECIAL, SCIPY_ATTRIBUTE], ids=["from", "attr"]
+)
+def test_scipy_submodule_reached_from_the_package_is_not_a_false_fail(
+    tmp_path, monkeypatch, environment, isolation, source
+):
+    replacements = {"binary_accuracy": source}
+    scores, checked, results = _graded_and_checked(
+        tmp_path, monkeypatch, environment, isolation, replacements
+    )
+    assert checked["binary_accuracy"][0] == checked["binary_accuracy"][1]
+    messages = [t["output"] for t in results["tests"] if t["name"].startswith("binary_accuracy")]
+    assert scores["binary_accuracy"][0] == scores["binary_accuracy"][1], messages
+    for function in ("accuracy", "confusion_matrix"):  # the rest of the file too
+        assert scores[function][0] == scores[function][1], (function, scores[function])
+
+
+# ``from PACKAGE import SUBMODULE``: the preload imports PACKAGE only, and SUBMODULE's C
+# extension then cannot load. Pillow (installed with matplotlib) fails the whole file.
+FROM_PIL_IMPORT_IMAGE = """
+from PIL import Image
+
+
+def binary_accuracy(input, target, threshold=0.5):
+    predicted = (input > threshold).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+"""
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_from_package_import_submodule_is_preloaded(tmp_path, monkeypatch, environment, isolation):
+    replacements = {"binary_accuracy": FROM_PIL_IMPORT_IMAGE}
+    scores, checked, _ = _graded_and_checked(
+        tmp_path, monkeypatch, environment, isolation, replacements
+    )
+    assert checked["binary_accuracy"][0] == checked["binary_accuracy"][1]
+    for function in ("accuracy", "binary_accuracy", "confusion_matrix"):
+        assert scores[function][0] == scores[function][1], (function, scores[function])
+
+
+# A learner plots the losses as fit trains (what notebook 02 does): matplotlib picks its
+# backend lazily, at the first plot, and imports backend_agg's C extension then, after
+# the seccomp filter. In the notebook the inline backend draws; the worker fails fit.
+FIT_PLOTS = """
+import matplotlib.pyplot as plt
+
+
+def fit(model, train_loader, loss_fn, optimizer, epochs):
+    losses = [train_one_epoch(model, train_loader, loss_fn, optimizer) for _ in range(epochs)]
+    plt.plot(range(1, epochs + 1), losses)
+    plt.close()
+    return losses
+"""
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_a_fit_that_plots_its_losses_is_not_a_false_fail(
+    tmp_path, monkeypatch, environment, isolation
+):
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # the notebook's check() draws inline
+    replacements = {"fit": FIT_PLOTS}
+    scores, checked, results = _graded_and_checked(
+        tmp_path, monkeypatch, environment, isolation, replacements
+    )
+    assert checked["fit"][0] == checked["fit"][1]
+    messages = [t["output"] for t in results["tests"] if t["name"].startswith("fit")]
+    assert scores["fit"][0] == scores["fit"][1], messages
+
+
+# RLIMIT_AS bounds each process, not the worker's processes together: every child it
+# forks gets a limit of its own (up to 64 processes as root, none without). Three
+# children holding 700 MiB each pin 2100 MiB, twice the worker's memory limit; 60 of
+# them would take 42 GiB of the grading machine, with other students' workers on it.
+FORKED_MEMORY = {
+    "steps_per_epoch": """
+import os as _os
+
+
+def steps_per_epoch(n_samples, batch_size, drop_last=False):
+    ready, told = _os.pipe()
+    hold, _never_written = _os.pipe()
+    children = []
+    for _ in range(3):
+        pid = _os.fork()
+        if pid == 0:
+            try:
+                held = b"x" * (700 << 20)
+                _os.write(told, b"1")
+                _os.read(hold, 1)  # hold it until the worker is stopped
+            finally:
+                _os._exit(0)
+        children.append(pid)
+    pinned = 0
+    for _ in children:
+        pinned += 700 * len(_os.read(ready, 1))
+    raise ValueError(f"pinned {pinned} MiB")
+"""
+}
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_forked_children_pin_no_more_memory_than_the_limit(
+    tmp_path, monkeypatch, environment, isolation
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    submission = write_submission([], tmp_path / "submission", FORKED_MEMORY)
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", isolation)
+    outputs = " ".join(test["output"] for test in results["tests"])
+    pinned = [int(word) for word in outputs.replace("pinned", " pinned ").split() if word.isdigit()]
+    assert max(pinned, default=0) <= 1024, outputs[:500]
