@@ -172,3 +172,39 @@ def test_forked_children_pin_no_more_memory_than_the_limit(
     outputs = " ".join(test["output"] for test in results["tests"])
     pinned = [int(word) for word in outputs.replace("pinned", " pinned ").split() if word.isdigit()]
     assert max(pinned, default=0) <= 1024, outputs[:500]
+
+
+# A file saved "UTF-8 with BOM" (Windows Notepad's default before 2019): Python imports
+# it, but the preload parses the text with its BOM (ast.parse: "invalid non-printable
+# character U+FEFF"), finds no import in it and preloads nothing, so a C extension the
+# file imports in an ordinary import statement cannot load under the filter.
+WITH_SCIPY_SPECIAL = """
+import scipy.special
+
+
+def binary_accuracy(input, target, threshold=0.5):
+    assert abs(scipy.special.expit(0.0) - 0.5) < 1e-12
+    predicted = (input > threshold).long()
+    return (predicted == target.long()).sum().item() / target.numel()
+"""
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_a_file_with_a_byte_order_mark_gets_its_imports_preloaded(
+    tmp_path, monkeypatch, environment, isolation
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    submission = write_submission(
+        [], tmp_path / "submission", {"binary_accuracy": WITH_SCIPY_SPECIAL}
+    )
+    path = submission / "ex03_accuracy.py"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", isolation)
+    outcome = check(load_exercise("binary_accuracy", submission), "binary_accuracy")
+    assert outcome.score == outcome.max_score
+    scores = scores_by_function(results)
+    messages = [t["output"] for t in results["tests"] if t["name"].startswith("binary_accuracy")]
+    assert scores["binary_accuracy"][0] == scores["binary_accuracy"][1], messages
