@@ -11,6 +11,7 @@ import pytest
 from submissions import MODES, grade, scores_by_function, write_submission
 
 from lesson_pkg.checks import check, load_exercise
+from lesson_pkg.grading.runner.worker_client import reaches_into_grader
 
 EVERY_ISOLATION = [
     *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
@@ -208,3 +209,37 @@ def test_a_file_with_a_byte_order_mark_gets_its_imports_preloaded(
     scores = scores_by_function(results)
     messages = [t["output"] for t in results["tests"] if t["name"].startswith("binary_accuracy")]
     assert scores["binary_accuracy"][0] == scores["binary_accuracy"][1], messages
+
+
+# Saving a checkpoint as it trains, to the current folder: the notebook's folder when
+# check() runs it; in the worker the current folder is not writable (the sandbox's /tmp
+# is root's, Landlock opens only the worker's own folder): PermissionError, fit earns 0.
+FIT_SAVES_CHECKPOINTS = """
+def fit(model, train_loader, loss_fn, optimizer, epochs):
+    losses = []
+    for _ in range(epochs):
+        losses.append(train_one_epoch(model, train_loader, loss_fn, optimizer))
+        if losses[-1] == min(losses):
+            torch.save(model.state_dict(), "best_model.pt")
+    return losses
+"""
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION[:-1])  # none: passes
+def test_a_fit_that_saves_a_checkpoint_is_not_a_false_fail(
+    tmp_path, monkeypatch, environment, isolation
+):
+    monkeypatch.chdir(tmp_path)  # check() writes its checkpoint here, as in a notebook
+    replacements = {"fit": FIT_SAVES_CHECKPOINTS}
+    scores, checked, results = _graded_and_checked(
+        tmp_path, monkeypatch, environment, isolation, replacements
+    )
+    assert checked["fit"][0] == checked["fit"][1]
+    messages = [t["output"] for t in results["tests"] if t["name"].startswith("fit")]
+    assert scores["fit"][0] == scores["fit"][1], messages
+
+
+def test_a_byte_order_mark_does_not_hide_a_frame_walk_from_the_scan():
+    walk = "import sys\n_frame = sys._getframe().f_back\n"
+    assert reaches_into_grader(walk) == "f_back"  # found without the mark
+    assert reaches_into_grader("\ufeff" + walk) is not None  # a BOM file imports all the same
