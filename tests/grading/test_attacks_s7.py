@@ -243,3 +243,36 @@ def test_a_byte_order_mark_does_not_hide_a_frame_walk_from_the_scan():
     walk = "import sys\n_frame = sys._getframe().f_back\n"
     assert reaches_into_grader(walk) == "f_back"  # found without the mark
     assert reaches_into_grader("\ufeff" + walk) is not None  # a BOM file imports all the same
+
+
+# A file saved in Windows-1252 that says so (``# -*- coding: cp1252 -*-``, PEP 263):
+# Python imports it, check() passes it. The grader reads every file as UTF-8 with
+# errors="replace" and hands the worker that text, cookie included: "é" became U+FFFD,
+# written back as UTF-8 and decoded as cp1252 ("ï¿½"), a SyntaxError in an identifier.
+ACCENTED = """
+def mse_loss(input, target, reduction="mean"):
+    différence = input - target
+    carrés = différence**2
+    if reduction == "none":
+        return carrés
+    return carrés.mean() if reduction == "mean" else carrés.sum()
+"""
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_a_file_in_its_declared_encoding_is_read_in_it(
+    tmp_path, monkeypatch, environment, isolation
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    submission = write_submission([], tmp_path / "submission", {"mse_loss": ACCENTED})
+    path = submission / "ex01_losses.py"
+    path.write_bytes(b"# -*- coding: cp1252 -*-\n" + path.read_text().encode("cp1252"))
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", isolation)
+    outcome = check(load_exercise("mse_loss", submission), "mse_loss")
+    assert outcome.score == outcome.max_score
+    scores = scores_by_function(results)
+    messages = [t["output"] for t in results["tests"] if t["name"].startswith("mse_loss")]
+    assert scores["mse_loss"][0] == scores["mse_loss"][1], messages[:1]
