@@ -276,3 +276,42 @@ def test_a_file_in_its_declared_encoding_is_read_in_it(
     scores = scores_by_function(results)
     messages = [t["output"] for t in results["tests"] if t["name"].startswith("mse_loss")]
     assert scores["mse_loss"][0] == scores["mse_loss"][1], messages[:1]
+
+
+# check() watches the learner's call with sys.setprofile, which holds for the calling
+# thread only and which the call itself can switch off: the course's reference, run in a
+# thread or after sys.setprofile(None), earns full marks in check(), 0 in make grade
+# (lesson_pkg is not even importable there).
+REFERENCE_IN_A_THREAD = """
+def mse_loss(input, target, reduction="mean"):
+    import sys
+    import threading
+
+    box = []
+    reference = sys.modules["lesson_pkg.losses"]
+    worker = threading.Thread(
+        target=lambda: box.append(reference.mse_loss(input, target, reduction=reduction))
+    )
+    worker.start()
+    worker.join()
+    return box[0]
+"""
+
+PROFILE_SWITCHED_OFF = """
+def mse_loss(input, target, reduction="mean"):
+    import sys
+
+    sys.setprofile(None)
+    return sys.modules["lesson_pkg.losses"].mse_loss(input, target, reduction=reduction)
+"""
+
+
+@pytest.mark.parametrize(
+    "source", [REFERENCE_IN_A_THREAD, PROFILE_SWITCHED_OFF], ids=["thread", "setprofile"]
+)
+def test_check_refuses_the_reference_run_out_of_its_sight(tmp_path, source):
+    import lesson_pkg.losses  # noqa: F401  (imported, as in the notebooks)
+
+    submission = write_submission([], tmp_path / "submission", {"mse_loss": source})
+    outcome = check(load_exercise("mse_loss", submission), "mse_loss")
+    assert outcome.score == 0, str(outcome)
