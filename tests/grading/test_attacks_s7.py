@@ -315,3 +315,27 @@ def test_check_refuses_the_reference_run_out_of_its_sight(tmp_path, source):
     submission = write_submission([], tmp_path / "submission", {"mse_loss": source})
     outcome = check(load_exercise("mse_loss", submission), "mse_loss")
     assert outcome.score == 0, str(outcome)
+
+
+# The preload imports every module a file names, before the worker says it is ready, and
+# lets only an Exception pass: a module whose import raises SystemExit (the standard
+# library's venv.__main__ runs venv and calls sys.exit, unguarded) ends the worker there.
+# The grader then blames the machine ("the grading worker failed to start", status 3)
+# and writes no report: the student gets no score, the rest of the class none either.
+EXITS_AT_PRELOAD = """
+def best_epoch(values, mode="min"):
+    import venv.__main__  # noqa: F401
+
+    return 0
+"""
+
+
+def test_a_module_exiting_at_preload_is_the_submissions_fault(tmp_path):
+    submission = write_submission([], tmp_path / "submission", {"best_epoch": EXITS_AT_PRELOAD})
+    out = tmp_path / "out"
+    out.mkdir()
+    results, text = grade(submission, out, "--isolation", "none", check=False)
+    assert results is not None, text[-300:]
+    scores = scores_by_function(results)
+    assert scores["best_epoch"][0] == 0
+    assert scores["fit"][0] == scores["fit"][1], scores  # the other functions still graded
