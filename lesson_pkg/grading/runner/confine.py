@@ -33,6 +33,7 @@ import sys
 import sysconfig
 import tempfile
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import torch
@@ -56,6 +57,8 @@ REFUSED_EVENTS = frozenset(
     }
 )
 # standard C modules that change the process when imported (a terminal, a GUI), or fail
+# Modules a package imports at first use, not at import: matplotlib's drawing backend.
+LOADED_AT_USE = {"matplotlib": ("matplotlib.pyplot", "matplotlib.backends.backend_agg")}
 IMPORTERS = ("import_module", "__import__")  # a module named by a string, preloaded too
 SKIPPED_PRELOADS = ("readline", "_tkinter", "_curses", "_curses_panel")
 SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
@@ -105,15 +108,28 @@ def preload(sources: dict[str, str], blocked: Callable[[str], bool]) -> None:
     The standard library's, numpy, torch's lazily imported compiler and every module the
     files name (:func:`_imports`), at their top or inside a function.
 
-    Modules ``blocked`` refuses and the submission's own files are left alone; each import
-    that fails is skipped (the submission's own import will say why).
+    Modules ``blocked`` refuses, scripts (``__main__``) and the submission's own files are
+    left alone; each import that fails, or exits, is skipped (the submission's own import
+    will say why).
     """
     names = [*_standard_c_modules(), "numpy", "torch._dynamo", *sorted(_imports(sources))]
     for name in names:
         if name in sys.modules or blocked(name) or name.split(".")[0] in sources:
             continue
-        with contextlib.suppress(Exception):
+        if name.rsplit(".", 1)[-1] == "__main__" or _a_member(name):
+            continue
+        with contextlib.suppress(BaseException):  # SystemExit too
             importlib.import_module(name)
+
+
+def _a_member(name: str) -> bool:
+    """Whether ``name`` is a loaded module's function or class (``torch.clamp``), no module."""
+    parent, _, last = name.rpartition(".")
+    try:  # a package's __getattr__ may import, or raise anything
+        member = getattr(sys.modules.get(parent), last, None)
+    except BaseException:
+        return False
+    return member is not None and not isinstance(member, ModuleType)
 
 
 def _standard_c_modules() -> list[str]:
@@ -128,21 +144,56 @@ def _testing(name: str) -> bool:
 
 
 def _imports(sources: dict[str, str]) -> set[str]:
-    """The modules the files name anywhere: in ``import`` statements, or as a literal string.
+    """The modules the files name anywhere, and those they reach through a package.
 
-    The string given to ``importlib.import_module`` or ``__import__``.
+    ``import scipy.special``, ``from scipy import special`` (scipy and scipy.special),
+    ``importlib.import_module("scipy.special")``, and ``scipy.special.expit`` after
+    ``import scipy`` (each dotted prefix: the ones that are not modules fail to import).
+    Some packages load a module at first use: it is named too (:data:`LOADED_AT_USE`).
     """
     names: set[str] = set()
     for text in sources.values():
         with contextlib.suppress(SyntaxError, ValueError, RecursionError):
-            for node in ast.walk(ast.parse(text)):
-                if isinstance(node, ast.Import):
-                    names.update(alias.name for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    names.add(node.module)
-                elif isinstance(node, ast.Call) and (named := _named_module(node)):
-                    names.add(named)
+            names.update(_named_in(ast.parse(text)))
+    for package, modules in LOADED_AT_USE.items():
+        if any(name.split(".")[0] == package for name in names):
+            names.update(modules)
     return names
+
+
+def _named_in(tree: ast.Module) -> set[str]:
+    """The modules one file names: see :func:`_imports`."""
+    names: set[str] = set()
+    bound: dict[str, str] = {}  # a name the file binds -> the module (or member) it is
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names.add(alias.name)
+                local = alias.asname or alias.name.split(".")[0]
+                bound[local] = alias.name if alias.asname else local
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            for alias in node.names:
+                names.add(f"{node.module}.{alias.name}")
+                bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.Call) and (named := _named_module(node)):
+            names.add(named)
+    for node in ast.walk(tree):
+        chain = _dotted(node) if isinstance(node, ast.Attribute) else None
+        if chain and chain[0] in bound:
+            parts = [bound[chain[0]], *chain[1:]]
+            names.update(".".join(parts[:end]) for end in range(2, len(parts) + 1))
+    return names
+
+
+def _dotted(node: ast.Attribute) -> list[str] | None:
+    """``["scipy", "special", "expit"]`` for ``scipy.special.expit``; None if not a chain."""
+    parts: list[str] = []
+    current: ast.expr = node
+    while isinstance(current, ast.Attribute):
+        parts.insert(0, current.attr)
+        current = current.value
+    return [current.id, *parts] if isinstance(current, ast.Name) else None
 
 
 def _named_module(call: ast.Call) -> str | None:

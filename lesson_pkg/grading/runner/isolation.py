@@ -301,6 +301,7 @@ def host_environment() -> dict[str, str]:
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp",
         "OMP_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",  # matplotlib draws to memory: no display, no probing for one
         "MKL_NUM_THREADS": "1",
         "LESSON_PKG_PLAIN_OUTPUT": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
