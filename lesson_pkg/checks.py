@@ -31,6 +31,7 @@ import importlib.metadata
 import importlib.util
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,7 +178,8 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
     """``function``, refused as ``make grade`` refuses it when it runs the course's code.
 
     ``make grade`` blocks lesson_pkg, the solutions and sklearn while it grades; here they
-    are loaded, so each call is watched (``sys.setprofile``) for code of theirs running.
+    are loaded, so each call, and the threads it starts, is watched (``sys.setprofile``)
+    for code of theirs running.
     The course's own functions (its reference, its catalogue of mistakes) run unwatched.
     """
     if is_blocked(str(getattr(function, "__module__", ""))):
@@ -192,12 +194,20 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
             if event == "call" and not ran and isinstance(module, str) and is_blocked(module):
                 ran.append(module)
 
-        previous = sys.getprofile()
+        previous = sys.getprofile(), threading.getprofile()
         sys.setprofile(watch)
+        threading.setprofile(watch)  # the threads it starts
         try:
             result = function(*args, **kwargs)
         finally:
-            sys.setprofile(previous)
+            switched_off = sys.getprofile() is not watch
+            sys.setprofile(previous[0])
+            threading.setprofile(previous[1])
+        if switched_off:
+            raise ForbiddenCall(
+                f"your {name} switches off check()'s watch (sys.setprofile), which looks "
+                "for code that `make grade` blocks: it scores 0 here"
+            )
         if ran:
             raise ForbiddenCall(
                 f"your {name} runs code of {ran[0].split('.')[0]} ({ran[0]}), which `make "

@@ -198,6 +198,7 @@ class Host:
             os.setuid(self.uid)
         os.environ["TMPDIR"] = str(home)
         tempfile.tempdir = str(home)
+        os.chdir(home)  # a file saved by a relative name lands in the worker's own folder
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
         if self.readable is not None:
             landlock.restrict(self.readable, [str(home)])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib.util
 import os
 import secrets
 import stat
@@ -278,5 +279,18 @@ def read_sources(directory: os.PathLike[str] | str, files: list[str]) -> dict[st
         with os.fdopen(descriptor, "rb") as handle:
             status = os.fstat(descriptor)
             if stat.S_ISREG(status.st_mode) and status.st_size <= MAX_SOURCE_BYTES:
-                sources[file] = handle.read(MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+                sources[file] = decoded(handle.read(MAX_SOURCE_BYTES))
     return sources
+
+
+def decoded(source: bytes) -> str:
+    """A Python file's text, read as Python reads it: in the encoding it declares (PEP 263).
+
+    UTF-8 unless declared, a byte order mark dropped, Unix line ends. A file whose bytes
+    are not in that encoding (or that declares an unknown one) is read as UTF-8, its bad
+    bytes replaced.
+    """
+    try:
+        return importlib.util.decode_source(source)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return source.decode("utf-8", errors="replace").removeprefix("\ufeff")

@@ -99,7 +99,7 @@ def write_sources(sources: dict[str, str]) -> Path:
     """The submission's files, in a new folder only this worker's user may read."""
     folder = Path(tempfile.mkdtemp(prefix="submission-"))
     for name, text in sources.items():
-        (folder / f"{name}.py").write_text(text)
+        (folder / f"{name}.py").write_text(text, encoding="utf-8")
     return folder
 
 
@@ -108,10 +108,12 @@ def _import(directory: Path, file: str, forbidden: tuple[str, ...]) -> ModuleTyp
     if not path.is_file():
         raise FileNotFoundError(f"{file}.py is missing from the submission")
     spec = importlib.util.spec_from_file_location(f"submission_{file}", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
     module = importlib.util.module_from_spec(spec)
+    # the text the grader decoded, compiled as text: a declared encoding was applied there
+    code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
     with execution.builtins_blocked(forbidden):  # no reference saved now
-        spec.loader.exec_module(module)
+        exec(code, module.__dict__)
     return module
 
 
