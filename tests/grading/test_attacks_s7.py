@@ -138,9 +138,12 @@ def test_a_fit_that_plots_its_losses_is_not_a_false_fail(
 # forks gets a limit of its own (up to 64 processes as root, none without). Three
 # children holding 700 MiB each pin 2100 MiB, twice the worker's memory limit; 60 of
 # them would take 42 GiB of the grading machine, with other students' workers on it.
+# Now the host adds up the memory of the worker's processes every 0.1 s and stops them
+# past the limit: the children cannot hold it for the second this attack waits.
 FORKED_MEMORY = {
     "steps_per_epoch": """
 import os as _os
+import time
 
 
 def steps_per_epoch(n_samples, batch_size, drop_last=False):
@@ -160,6 +163,7 @@ def steps_per_epoch(n_samples, batch_size, drop_last=False):
     pinned = 0
     for _ in children:
         pinned += 700 * len(_os.read(ready, 1))
+    time.sleep(1.0)  # held for a second, not an instant
     raise ValueError(f"pinned {pinned} MiB")
 """
 }
@@ -178,6 +182,48 @@ def test_forked_children_pin_no_more_memory_than_the_limit(
     outputs = " ".join(test["output"] for test in results["tests"])
     pinned = [int(word) for word in outputs.replace("pinned", " pinned ").split() if word.isdigit()]
     assert max(pinned, default=0) <= 1024, outputs[:500]
+
+
+# The honest counterpart: most of the limit in the worker itself, and two helper
+# processes forked while it is held (they share its pages, which count once) keep full
+# marks. (multiprocessing and a DataLoader with num_workers > 0 are no such helpers under
+# strict isolation: their locks and tensors go through /dev/shm, which a worker may not
+# write.)
+HONEST_MEMORY = {
+    "steps_per_epoch": """
+import os
+
+
+def steps_per_epoch(n_samples, batch_size, drop_last=False):
+    big = torch.ones(200 * 1024**2)  # 800 MiB of the worker's 1 GiB
+    helpers = []
+    for _ in range(2):
+        ready, told = os.pipe()
+        if os.fork() == 0:  # a helper reading the shared tensor, then done
+            os.write(told, str(int(big[-1])).encode())
+            os._exit(0)
+        helpers.append(ready)
+    assert [os.read(ready, 8) for ready in helpers] == [b"1", b"1"]
+    del big
+    full, rest = divmod(n_samples, batch_size)
+    return full if drop_last or rest == 0 else full + 1
+"""
+}
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_honest_memory_and_helper_processes_keep_full_marks(
+    tmp_path, monkeypatch, environment, isolation
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    submission = write_submission([], tmp_path / "submission", HONEST_MEMORY)
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", isolation)
+    earned, possible = scores_by_function(results)["steps_per_epoch"]
+    messages = [t["output"] for t in results["tests"] if t["score"] != t["max_score"]]
+    assert possible > 0 and earned == possible, messages[:1]
 
 
 # A file saved "UTF-8 with BOM" (Windows Notepad's default before 2019): Python imports

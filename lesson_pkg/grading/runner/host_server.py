@@ -27,10 +27,12 @@ After each worker, as root, the host removes everything the worker's user owns
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
 import resource
+import select
 import shutil
 import signal
 import socket
@@ -39,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lesson_pkg.grading.runner import cleanup, landlock, seccomp, worker_server
+from lesson_pkg.grading.runner import cleanup, landlock, memory, seccomp, worker_server
 from lesson_pkg.grading.runner.limits import Limits
 
 CLONE_NEWIPC = 0x08000000
@@ -165,12 +167,14 @@ class Host:
         self.uid, self.gid = uid, gid
         self.scratch = Path(tempfile.mkdtemp(prefix="lesson-grading-"))
         os.chmod(self.scratch, 0o711)  # a worker may enter its own folder below, no more
+        self.allowed: int | None = None  # what the current worker may hold, its processes too
         self.readable: list[str] | None = None
         if isolation != "none" and landlock.abi_version():
             self.readable = landlock.readable_roots(_python_folders(), _private_folders())
 
     def spawn(self, limits: Limits, fds: list[int]) -> None:
         """Fork a worker under ``limits`` that reads its submission and requests from ``fds``."""
+        self.allowed = memory.allowance(limits)
         if os.fork() == 0:
             try:
                 self._become_worker(limits, fds)
@@ -223,11 +227,25 @@ class Host:
         if os.fork() != 0:  # the child is PID 1 of the new namespace; this one is done
             os._exit(0)
 
+    def check_memory(self) -> None:
+        """Kill the worker and every process it started if together they hold too much.
+
+        The grader then finds the worker gone (:mod:`lesson_pkg.grading.runner.memory`).
+        """
+        if self.allowed is None:
+            return
+        below = _descendants()
+        if sum(memory.held_bytes(pid) for pid in below) > self.allowed:
+            for pid in below:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
     def stop(self) -> bool:
         """Stop the current worker and everything it started; empty the scratch folder.
 
         True when no process of the worker is left.
         """
+        self.allowed = None
         stopped = stop_everything()
         if self.drop_privileges:
             cleanup.remove_everything_of(self.uid)
@@ -247,6 +265,9 @@ def serve(control_fd: int, isolation: str, uid: int, gid: int) -> None:
     control.sendall(b'{"ready": true}\n')
     try:
         while True:
+            if not select.select([control], [], [], memory.CHECK_SECONDS)[0]:
+                host.check_memory()  # while the worker works
+                continue
             message, fds, _, _ = socket.recv_fds(control, 1 << 24, 2)
             if not message:
                 return  # the grader has gone

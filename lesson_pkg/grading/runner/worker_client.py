@@ -104,8 +104,9 @@ class Session:
         return {
             ErrorKind.TIMEOUT: f"took longer than {self.limits.call_seconds:g} s: is there an "
             "infinite loop?",
-            ErrorKind.DIED: "your code ended the Python process (exit, os._exit, a crash or "
-            "running out of memory)",
+            ErrorKind.DIED: "your code ended the Python process (exit, os._exit, a crash) or "
+            f"used more than {self.limits.memory_bytes / 2**30:g} GiB of memory, with the "
+            "processes it started",
             ErrorKind.GARBLED: "the reply from your code was unreadable (did it write to the "
             "grader's pipe?)",
         }[kind]
