@@ -8,12 +8,14 @@ isolation and, where it matters, runs ``check()`` on the same file: both must ag
 from __future__ import annotations
 
 import codecs
+import os
 
 import pytest
 from submissions import MODES, grade, scores_by_function, write_submission
 
 from lesson_pkg.checks import check, load_exercise
-from lesson_pkg.grading.runner.worker_client import reaches_into_grader, read_sources
+from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
+from lesson_pkg.grading.runner.worker_client import Session, reaches_into_grader, read_sources
 
 EVERY_ISOLATION = [
     *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
@@ -392,3 +394,38 @@ def test_a_module_exiting_at_preload_is_the_submissions_fault(tmp_path):
     scores = scores_by_function(results)
     assert scores["best_epoch"][0] == 0
     assert scores["fit"][0] == scores["fit"][1], scores  # the other functions still graded
+
+
+# Whatever ends a worker while it loads the modules a submission names (an installed
+# module that exits hard at import, or holds more memory than allowed) is the
+# submission's failure, not the machine's: the worker says "loading" once it has the
+# files, and a death after that fails each call with a message, once, without a restart.
+class _WorkerDyingWhileLoading:
+    """A worker host whose workers say "loading", then end."""
+
+    def __init__(self) -> None:
+        self.spawned = 0
+
+    def spawn(self, limits):
+        self.spawned += 1
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        os.write(reply_write, b'{"id": "loading"}\n')
+        os.close(reply_write)  # the worker has ended
+        os.close(request_read)
+        return request_write, reply_read
+
+    def stop_workers(self) -> None:
+        pass
+
+
+def test_a_worker_ending_while_it_loads_the_imports_fails_the_submission_not_the_grader():
+    host = _WorkerDyingWhileLoading()
+    session = Session(host, {"ex02_epochs": "import scipy\n"})  # type: ignore[arg-type]
+    outcomes = [session.call(CallRequest("ex02_epochs", "steps_per_epoch", [10, 3]))]
+    outcomes.append(session.call(CallRequest("ex02_epochs", "best_epoch", [[0.3, 0.1]])))
+    for outcome in outcomes:
+        assert not outcome.ok and outcome.error_kind is ErrorKind.IMPORT
+        assert "the modules your files import could not be loaded" in outcome.error
+        assert "ended the worker" in outcome.error
+    assert host.spawned == 1

@@ -12,6 +12,7 @@ with :mod:`~lesson_pkg.grading.runner.protocol`, which never runs code.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import importlib.util
 import os
@@ -55,6 +56,7 @@ class Session:
             if (found := reaches_into_grader(text))
         }
         self._fatal: dict[str, list[str]] = {}
+        self._start_failure: Outcome | None = None  # the worker died loading the imports
 
     # --- the worker's life ------------------------------------------------------------
 
@@ -64,11 +66,27 @@ class Session:
         self._reader = lines.LineReader(reply_read, functools.partial(os.read, reply_read))
         self._imported = set()
         first = {"sources": self.sources, "forbidden": list(self.forbidden)}
-        os.write(request_write, protocol.dumps(first))
-        ready = self._read_reply(STARTUP_SECONDS)
-        if not isinstance(ready, dict) or ready.get("id") != "ready":
+        with contextlib.suppress(BrokenPipeError):  # ended: its replies say how far it got
+            os.write(request_write, protocol.dumps(first))
+        loading = self._read_reply(STARTUP_SECONDS)
+        if not isinstance(loading, dict) or loading.get("id") != "loading":
             self.close()
             raise HostFailed("the grading worker failed to start")
+        ready = self._read_reply(STARTUP_SECONDS)  # the modules the files name load now
+        if not isinstance(ready, dict) or ready.get("id") != "ready":
+            self.close()
+            self._start_failure = self._loading_failure(ready)
+
+    def _loading_failure(self, reply: Any) -> Outcome:
+        """Why the modules the files import (loaded before any of their code) failed."""
+        why = {
+            ErrorKind.TIMEOUT: f"loading them took longer than {STARTUP_SECONDS:g} s",
+            ErrorKind.DIED: "loading them ended the worker, or used more than "
+            f"{self.limits.memory_bytes / 2**30:g} GiB of memory",
+        }.get(reply, "the worker's reply was unreadable")
+        return Outcome.failure(
+            ErrorKind.IMPORT, f"the modules your files import could not be loaded: {why}"
+        )
 
     def close(self) -> None:
         """Stop the worker and every process it started; a later call starts a new one."""
@@ -112,8 +130,10 @@ class Session:
         }[kind]
 
     def _request(self, message: dict[str, Any]) -> Outcome | dict[str, Any]:
-        if self._pipes is None:
+        if self._pipes is None and self._start_failure is None:
             self._start_worker()
+        if self._start_failure is not None:  # once: the same files fail the same way
+            return self._start_failure
         assert self._pipes is not None
         message = {**message, "id": secrets.token_hex(8)}
         started = time.monotonic()

@@ -216,6 +216,8 @@ def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     requests = os.fdopen(request_fd, "rb")
     replies = os.fdopen(reply_fd, "wb")
     first = protocol.loads(requests.readline())
+    replies.write(protocol.dumps({"id": "loading"}))  # from here on, the submission's time
+    replies.flush()
     directory = write_sources(first["sources"])
     forbidden = tuple(str(name) for name in first.get("forbidden", ()))
     confine.preload(first["sources"], is_blocked)  # C modules load before the filter
