@@ -56,10 +56,10 @@ REFUSED_EVENTS = frozenset(
         "gc.get_referents",
     }
 )
-# standard C modules that change the process when imported (a terminal, a GUI), or fail
 # Modules a package imports at first use, not at import: matplotlib's drawing backend.
 LOADED_AT_USE = {"matplotlib": ("matplotlib.pyplot", "matplotlib.backends.backend_agg")}
 IMPORTERS = ("import_module", "__import__")  # a module named by a string, preloaded too
+# standard C modules that change the process when imported (a terminal, a GUI), or fail
 SKIPPED_PRELOADS = ("readline", "_tkinter", "_curses", "_curses_panel")
 SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
 WRITING = os.O_WRONLY | os.O_RDWR
