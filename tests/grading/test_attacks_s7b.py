@@ -1,0 +1,117 @@
+"""Findings of the second attack session of 2026-12-06 (s7b), after the memory watch,
+the preload of ``from M import a`` and the import from decoded text.
+
+Each test fails while the finding stands: it grades a submission (the solutions with one
+function replaced) as a user would, and asserts what the grader should do.
+"""
+
+from __future__ import annotations
+
+import pytest
+from submissions import MODES, grade, scores_by_function, write_submission
+
+from lesson_pkg.checks import check, load_exercise
+
+EVERY_ISOLATION = [
+    *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
+    pytest.param({}, "none", id="none"),
+]
+
+
+def _grade(tmp_path, monkeypatch, environment, isolation, replacements):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    submission = write_submission([], tmp_path / "submission", replacements)
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", isolation)
+    return results
+
+
+def _pinned(results) -> list[int]:
+    outputs = " ".join(test["output"] for test in results["tests"])
+    return [int(word) for word in outputs.replace("pinned", " pinned ").split() if word.isdigit()]
+
+
+# The memory watch adds up Pss_Anon + Pss_Shmem of the worker's processes: memory the
+# kernel holds for them is not in it. Data sent into a socket nobody reads stays in the
+# kernel's buffers (about 256 KiB per AF_UNIX datagram pair; RLIMIT_AS does not count it
+# either). With the hard RLIMIT_NOFILE (20000 here) one process pins 2 GiB this way,
+# twice the submission's limit, for as long as it likes; each forked child has a file
+# table of its own and pins as much again (64 processes: over 100 GiB).
+SOCKET_BUFFERS = {
+    "steps_per_epoch": """
+import resource
+import socket
+import time
+
+
+def steps_per_epoch(n_samples, batch_size, drop_last=False):
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    pairs, sent, chunk = [], 0, b"x" * 65536
+    try:
+        while sent < 2 << 30:
+            ends = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+            pairs.append(ends)
+            ends[0].setblocking(False)
+            try:
+                while True:
+                    sent += ends[0].send(chunk)
+            except BlockingIOError:
+                pass
+    except OSError:
+        pass  # out of descriptors: what was sent stays pinned
+    time.sleep(1.0)  # held for a second, ten checks of the watch
+    raise ValueError(f"pinned {sent >> 20} MiB")
+"""
+}
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_socket_buffers_pin_no_more_memory_than_the_limit(
+    tmp_path, monkeypatch, environment, isolation
+):
+    results = _grade(tmp_path, monkeypatch, environment, isolation, SOCKET_BUFFERS)
+    pinned = _pinned(results)
+    assert max(pinned, default=0) <= 1024, pinned
+
+
+# worker_server._import compiles the decoded text with compile(text, path, "exec"), which
+# inherits the compiler flags of worker_server.py itself: its ``from __future__ import
+# annotations``. Every submission is compiled with postponed annotations, strings, though
+# it never asked for them; and the module is not in sys.modules. A @dataclass then fails
+# at import (dataclasses._is_type looks up sys.modules[cls.__module__].__dict__ for a
+# string annotation: AttributeError on None), and the whole file earns 0; check() in the
+# notebook gives full marks. (Fix: compile(..., dont_inherit=True), and register the
+# module in sys.modules while it runs, as importlib does.)
+WITH_A_DATACLASS = {
+    "steps_per_epoch": """
+import dataclasses
+
+
+@dataclasses.dataclass
+class Split:
+    full: int
+    rest: int
+
+
+def steps_per_epoch(n_samples, batch_size, drop_last=False):
+    split = Split(*divmod(n_samples, batch_size))
+    return split.full if drop_last or split.rest == 0 else split.full + 1
+"""
+}
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_a_dataclass_in_a_submission_is_not_a_false_fail(
+    tmp_path, monkeypatch, environment, isolation
+):
+    results = _grade(tmp_path, monkeypatch, environment, isolation, WITH_A_DATACLASS)
+    submission = tmp_path / "submission"
+    outcome = check(load_exercise("steps_per_epoch", submission), "steps_per_epoch")
+    assert outcome.score == outcome.max_score
+    scores = scores_by_function(results)
+    messages = [t["output"] for t in results["tests"] if t["score"] != t["max_score"]]
+    for function in ("steps_per_epoch", "fit"):  # the rest of the file too
+        assert scores[function][0] == scores[function][1], messages[:1]
