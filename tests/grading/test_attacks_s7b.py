@@ -11,6 +11,10 @@ import pytest
 from submissions import MODES, grade, scores_by_function, write_submission
 
 from lesson_pkg.checks import check, load_exercise
+from lesson_pkg.grading.runner.host_client import WorkerHost
+from lesson_pkg.grading.runner.limits import Limits
+from lesson_pkg.grading.runner.outcome import CallRequest
+from lesson_pkg.grading.runner.worker_client import Session
 
 EVERY_ISOLATION = [
     *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
@@ -115,3 +119,47 @@ def test_a_dataclass_in_a_submission_is_not_a_false_fail(
     messages = [t["output"] for t in results["tests"] if t["score"] != t["max_score"]]
     for function in ("steps_per_epoch", "fit"):  # the rest of the file too
         assert scores[function][0] == scores[function][1], messages[:1]
+
+
+# Only the calls count towards a submission's total time (Session._spent): starting a
+# worker, which preloads every module the files name (several seconds for a file that
+# names a few large packages; about 10 s for all installed modules), is free. A file
+# whose functions each end the worker makes the grader start a new one, and preload all
+# again, for each function (twice each: FATAL_FAILURES_PER_FUNCTION), however long that
+# takes: with total_seconds=1, the tenth start still happens. On a class run that is
+# unpaid grader time per submission, beyond the 120 s a whole submission may take.
+# (Fix: charge the start, from spawn to "ready", to _spent.)
+SLOW_TO_START = """
+import os
+
+
+def _never_called():
+    import matplotlib.pyplot
+    import scipy.optimize
+    import scipy.stats
+    import sympy
+    import torch._inductor.compile_fx
+
+""" + "".join(
+    f"""
+def f{index}():
+    os._exit(1)
+"""
+    for index in range(10)
+)
+
+
+def test_starting_workers_counts_towards_the_submissions_time():
+    host = WorkerHost("none")
+    spawns = []
+    spawn = host.spawn
+    host.spawn = lambda limits: spawns.append(1) or spawn(limits)  # type: ignore[method-assign]
+    try:
+        session = Session(host, {"ex02_epochs": SLOW_TO_START}, Limits(total_seconds=1.0))
+        for index in range(10):
+            outcome = session.call(CallRequest("ex02_epochs", f"f{index}", []))
+            assert not outcome.ok
+        session.close()
+    finally:
+        host.close()
+    assert len(spawns) <= 2, f"{len(spawns)} workers started, each preloading the imports"
