@@ -163,3 +163,36 @@ def test_starting_workers_counts_towards_the_submissions_time():
     finally:
         host.close()
     assert len(spawns) <= 2, f"{len(spawns)} workers started, each preloading the imports"
+
+
+# check() now scores 0 a function after which sys.getprofile() is not its watch. Python's
+# own profilers set that hook and clear it when they stop: a function that profiles its
+# own work (cProfile, as a learner timing an epoch would) gets "switches off check()'s
+# watch: it scores 0 here" in the notebook, while make grade gives it full marks.
+# (Fix: tell "switched off" from "replaced for a while": re-install the watch when the
+# function returns and refuse only code of the blocked modules seen, or watch with
+# sys.monitoring / an audit hook that a profiler does not displace.)
+PROFILED = {
+    "steps_per_epoch": """
+import cProfile
+
+
+def steps_per_epoch(n_samples, batch_size, drop_last=False):
+    profiler = cProfile.Profile()
+    profiler.enable()
+    full, rest = divmod(n_samples, batch_size)
+    profiler.disable()
+    return full if drop_last or rest == 0 else full + 1
+"""
+}
+
+
+def test_a_function_that_profiles_itself_is_not_a_false_fail_in_check(tmp_path):
+    submission = write_submission([], tmp_path / "submission", PROFILED)
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", "none")
+    earned, possible = scores_by_function(results)["steps_per_epoch"]
+    assert possible > 0 and earned == possible  # make grade: full marks
+    outcome = check(load_exercise("steps_per_epoch", submission), "steps_per_epoch")
+    assert outcome.score == outcome.max_score, outcome
