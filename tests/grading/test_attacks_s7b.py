@@ -196,3 +196,47 @@ def test_a_function_that_profiles_itself_is_not_a_false_fail_in_check(tmp_path):
     assert possible > 0 and earned == possible  # make grade: full marks
     outcome = check(load_exercise("steps_per_epoch", submission), "steps_per_epoch")
     assert outcome.score == outcome.max_score, outcome
+
+
+# check()'s new watch still misses the course's reference when the function switches the
+# watch off and back on (only "is it still the watch when the call returns" is checked),
+# or runs it in a thread that was started before the call (threading.setprofile reaches
+# only threads started after it): full marks in check(), 0 in make grade.
+PROFILE_SWITCHED_OFF_AND_BACK = """
+def mse_loss(input, target, reduction="mean"):
+    import sys
+
+    watch = sys.getprofile()
+    sys.setprofile(None)
+    try:
+        return sys.modules["lesson_pkg.losses"].mse_loss(input, target, reduction=reduction)
+    finally:
+        sys.setprofile(watch)
+"""
+
+THREAD_STARTED_AT_IMPORT = """
+import concurrent.futures as _futures
+
+_POOL = _futures.ThreadPoolExecutor(1)
+_POOL.submit(int).result()  # its thread runs from now on, before any check()
+
+
+def mse_loss(input, target, reduction="mean"):
+    import sys
+
+    reference = sys.modules["lesson_pkg.losses"].mse_loss
+    return _POOL.submit(reference, input, target, reduction=reduction).result()
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [PROFILE_SWITCHED_OFF_AND_BACK, THREAD_STARTED_AT_IMPORT],
+    ids=["off-and-back", "thread-at-import"],
+)
+def test_check_refuses_the_reference_out_of_its_sight_again(tmp_path, source):
+    import lesson_pkg.losses  # noqa: F401  (imported, as in the notebooks)
+
+    submission = write_submission([], tmp_path / "submission", {"mse_loss": source})
+    outcome = check(load_exercise("mse_loss", submission), "mse_loss")
+    assert outcome.score == 0, str(outcome)
