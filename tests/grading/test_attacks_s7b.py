@@ -240,3 +240,47 @@ def test_check_refuses_the_reference_out_of_its_sight_again(tmp_path, source):
     submission = write_submission([], tmp_path / "submission", {"mse_loss": source})
     outcome = check(load_exercise("mse_loss", submission), "mse_loss")
     assert outcome.score == 0, str(outcome)
+
+
+# The grader scans each file's text for names that reach into its process (frames, the
+# module table: reaches_into_grader) and refuses the file. The worker then imports each
+# file from the copy it wrote to its own folder, read back from disk when the file is
+# first needed (worker_server._import: path.read_text), not from the text the grader
+# scanned. ex01's import rewrites ex02_epochs.py there (the names split so that no scan
+# finds them): ex02 then walks the worker's frames unrefused and earns full marks, where
+# the same text in the submitted file is refused. (Fix: compile the sources received in
+# the first message, kept in memory; the file on disk only for tracebacks.)
+REWRITES_A_LATER_FILE = {
+    "mse_loss": """
+import glob as _glob
+import tempfile as _tempfile
+
+for _path in _glob.glob(f"{_tempfile.gettempdir()}/submission-*/ex02_epochs.py"):
+    with open(_path, "a") as _file:
+        _file.write(
+            "\\n\\ndef steps_per_epoch(n_samples, batch_size, drop_last=False):\\n"
+            "    import sys\\n"
+            "    caller = getattr(sys, '_get' + 'frame')().f_" + "back\\n"
+            "    assert caller is not None\\n"
+            "    full, rest = divmod(n_samples, batch_size)\\n"
+            "    return full if drop_last or rest == 0 else full + 1\\n"
+        )
+
+
+def mse_loss(input, target, reduction="mean"):
+    errors = (input - target) ** 2
+    if reduction == "mean":
+        return errors.mean()
+    return errors.sum() if reduction == "sum" else errors
+"""
+}
+
+
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
+def test_a_file_rewritten_in_the_worker_is_scanned_as_imported(
+    tmp_path, monkeypatch, environment, isolation
+):
+    results = _grade(tmp_path, monkeypatch, environment, isolation, REWRITES_A_LATER_FILE)
+    scores = scores_by_function(results)
+    assert scores["mse_loss"][0] == scores["mse_loss"][1]  # the rewrite ran
+    assert scores["steps_per_epoch"][0] == 0, "a frame walk the scan never saw earned points"
