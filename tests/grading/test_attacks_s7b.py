@@ -284,3 +284,25 @@ def test_a_file_rewritten_in_the_worker_is_scanned_as_imported(
     scores = scores_by_function(results)
     assert scores["mse_loss"][0] == scores["mse_loss"][1]  # the rewrite ran
     assert scores["steps_per_epoch"][0] == 0, "a frame walk the scan never saw earned points"
+
+
+# The worker reads the submission's files as one JSON line, at most MAX_LINE_BYTES (8 MiB),
+# before it says "loading". Each file may be 1 MiB, but JSON writes a control character
+# as six bytes (\\u0001): two files of 1,000,000 of them in a comment (valid Python;
+# check() imports them) make a 12 MB first message, the worker refuses it and ends before
+# "loading", and the grader blames the machine: "the grading machine failed, not the
+# submission", status 3, no report; in a class run the student is "not graded" instead
+# of scored. (Fix: bound the message by what MAX_SOURCE_BYTES allows once encoded, or
+# send the sources undecoded/base64, or treat a worker ending before "loading" for a
+# message the submission made as the submission's failure.)
+def test_files_of_control_characters_do_not_make_the_grader_blame_the_machine(tmp_path):
+    submission = write_submission([], tmp_path / "submission")
+    for name in ("ex01_losses.py", "ex02_epochs.py"):
+        path = submission / name
+        path.write_text(path.read_text() + "# " + "\x01" * 1_000_000 + "\n")
+    outcome = check(load_exercise("mse_loss", submission), "mse_loss")
+    assert outcome.score == outcome.max_score  # the notebook imports and grades it
+    out = tmp_path / "out"
+    out.mkdir()
+    results, text = grade(submission, out, "--isolation", "none", check=False)
+    assert results is not None, text[-300:]
