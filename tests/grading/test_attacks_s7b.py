@@ -272,7 +272,12 @@ def mse_loss(input, target, reduction="mean"):
     if reduction == "mean":
         return errors.mean()
     return errors.sum() if reduction == "sum" else errors
-"""
+""",
+    # what the submitted ex02 says: wrong, so only the appended version could earn points
+    "steps_per_epoch": """
+def steps_per_epoch(n_samples, batch_size, drop_last=False):
+    return 0
+""",
 }
 
 
@@ -283,7 +288,7 @@ def test_a_file_rewritten_in_the_worker_is_scanned_as_imported(
     results = _grade(tmp_path, monkeypatch, environment, isolation, REWRITES_A_LATER_FILE)
     scores = scores_by_function(results)
     assert scores["mse_loss"][0] == scores["mse_loss"][1]  # the rewrite ran
-    assert scores["steps_per_epoch"][0] == 0, "a frame walk the scan never saw earned points"
+    assert scores["steps_per_epoch"][0] == 0, "code the grader never scanned earned points"
 
 
 # The worker reads the submission's files as one JSON line, at most MAX_LINE_BYTES (8 MiB),

@@ -20,6 +20,7 @@ import resource
 import sys
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -95,6 +96,14 @@ def limit_resources(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
 
 
+@dataclass(frozen=True)
+class Files:
+    """The submission's files: their text as the grader sent it, and a folder of copies."""
+
+    sources: dict[str, str]
+    directory: Path
+
+
 def write_sources(sources: dict[str, str]) -> Path:
     """The submission's files, in a new folder only this worker's user may read."""
     folder = Path(tempfile.mkdtemp(prefix="submission-"))
@@ -103,17 +112,27 @@ def write_sources(sources: dict[str, str]) -> Path:
     return folder
 
 
-def _import(directory: Path, file: str, forbidden: tuple[str, ...]) -> ModuleType:
-    path = directory / f"{file}.py"
-    if not path.is_file():
+def _import(files: Files, file: str, forbidden: tuple[str, ...]) -> ModuleType:
+    """Import ``file`` from the text the grader sent (and scanned), as module ``submission_*``.
+
+    The copy in ``files.directory`` gives the module its ``__file__`` (for tracebacks and
+    ``inspect``); what runs is the text held here, which no earlier file can rewrite.
+    """
+    if file not in files.sources:
         raise FileNotFoundError(f"{file}.py is missing from the submission")
+    path = files.directory / f"{file}.py"
     spec = importlib.util.spec_from_file_location(f"submission_{file}", path)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
-    # the text the grader decoded, compiled as text: a declared encoding was applied there
-    code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
-    with execution.builtins_blocked(forbidden):  # no reference saved now
-        exec(code, module.__dict__)
+    # decoded by the grader (a declared encoding applied there); none of this file's flags
+    code = compile(files.sources[file], str(path), "exec", dont_inherit=True)
+    sys.modules[spec.name] = module  # as an import does: dataclasses and pickle look it up
+    try:
+        with execution.builtins_blocked(forbidden):  # no reference saved now
+            exec(code, module.__dict__)
+    except BaseException:
+        del sys.modules[spec.name]
+        raise
     return module
 
 
@@ -146,11 +165,11 @@ def _run(request: dict[str, Any], module: ModuleType) -> dict[str, Any]:
     return {"ok": True, "result": result}
 
 
-def _import_checked(directory: Path, file: str, forbidden: tuple[str, ...]) -> ModuleType:
+def _import_checked(files: Files, file: str, forbidden: tuple[str, ...]) -> ModuleType:
     """Import ``file``, then refuse it if it loaded native code or changed torch's kernels."""
     table = confine.dispatch_table(forbidden)
     try:
-        return _import(directory, file, forbidden)
+        return _import(files, file, forbidden)
     finally:
         confine.check_import(file, table)
 
@@ -158,14 +177,14 @@ def _import_checked(directory: Path, file: str, forbidden: tuple[str, ...]) -> M
 def _handle(
     request: dict[str, Any],
     modules: dict[str, ModuleType],
-    directory: Path,
+    files: Files,
     forbidden: tuple[str, ...],
 ) -> dict:
     file = request["file"]
     importing = file not in modules
     try:
         if importing:
-            modules[file] = _import_checked(directory, file, forbidden)
+            modules[file] = _import_checked(files, file, forbidden)
         if request["op"] == "import":
             return {"ok": True}
         return _run(request, modules[file])
@@ -218,7 +237,7 @@ def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     first = protocol.loads(requests.readline())
     replies.write(protocol.dumps({"id": "loading"}))  # from here on, the submission's time
     replies.flush()
-    directory = write_sources(first["sources"])
+    files = Files(first["sources"], write_sources(first["sources"]))
     forbidden = tuple(str(name) for name in first.get("forbidden", ()))
     confine.preload(first["sources"], is_blocked)  # C modules load before the filter
     limit_resources(limits)
@@ -232,7 +251,7 @@ def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     replies.flush()
     for line in requests:
         request = protocol.loads(line)
-        reply = _handle(request, modules, directory, forbidden)
+        reply = _handle(request, modules, files, forbidden)
         try:
             data = protocol.dumps({"id": request["id"], **reply})
         except protocol.ProtocolError as error:
