@@ -26,13 +26,14 @@ join address) makes each check post its outcome to the instructor's live room as
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.metadata
 import importlib.util
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -178,8 +179,7 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
     """``function``, refused as ``make grade`` refuses it when it runs the course's code.
 
     ``make grade`` blocks lesson_pkg, the solutions and sklearn while it grades; here they
-    are loaded, so each call, and the threads it starts, is watched (``sys.setprofile``)
-    for code of theirs running.
+    are loaded, so each call is watched (:func:`_watching`) for code of theirs running.
     The course's own functions (its reference, its catalogue of mistakes) run unwatched.
     """
     if is_blocked(str(getattr(function, "__module__", ""))):
@@ -188,24 +188,12 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
     @functools.wraps(function)
     def watched(*args: Any, **kwargs: Any) -> Any:
         ran: list[str] = []
-
-        def watch(frame: FrameType, event: str, arg: Any) -> None:
-            module = frame.f_globals.get("__name__")
-            if event == "call" and not ran and isinstance(module, str) and is_blocked(module):
-                ran.append(module)
-
-        previous = sys.getprofile(), threading.getprofile()
-        sys.setprofile(watch)
-        threading.setprofile(watch)  # the threads it starts
-        try:
+        with _watching(ran) as watch:
             result = function(*args, **kwargs)
-        finally:
-            switched_off = sys.getprofile() is not watch
-            sys.setprofile(previous[0])
-            threading.setprofile(previous[1])
+            switched_off = sys.gettrace() is not watch
         if switched_off:
             raise ForbiddenCall(
-                f"your {name} switches off check()'s watch (sys.setprofile), which looks "
+                f"your {name} switches off check()'s watch (sys.settrace), which looks "
                 "for code that `make grade` blocks: it scores 0 here"
             )
         if ran:
@@ -216,6 +204,37 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
         return result
 
     return watched
+
+
+@contextlib.contextmanager
+def _watching(ran: list[str]) -> Iterator[Callable]:
+    """While inside, ``ran`` records the first module ``make grade`` blocks whose code runs.
+
+    A trace function (``sys.settrace``, which a profiler such as cProfile leaves alone)
+    on this thread and the threads started meanwhile, and on every thread already
+    running where Python offers it (3.12 and later).
+    """
+
+    def watch(frame: FrameType, event: str, arg: Any) -> None:
+        module = frame.f_globals.get("__name__")
+        if event == "call" and not ran and isinstance(module, str) and is_blocked(module):
+            if module != __name__:  # this watch's own way out
+                ran.append(module)
+
+    previous = sys.gettrace(), threading.gettrace()
+    everywhere = getattr(threading, "settrace_all_threads", None)
+    if everywhere is not None:
+        everywhere(watch)
+    else:
+        sys.settrace(watch)
+        threading.settrace(watch)
+    try:
+        yield watch
+    finally:
+        if everywhere is not None:
+            everywhere(previous[0])
+        sys.settrace(previous[0])
+        threading.settrace(previous[1])  # type: ignore[arg-type]
 
 
 def check(function: Callable | str, name: str | None = None) -> CheckResult:

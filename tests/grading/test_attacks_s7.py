@@ -1,5 +1,6 @@
-"""Findings of the attack session of 2026-12-06 (s7): honest code that the worker fails
-while ``check()`` in the notebook gives it full marks.
+"""Findings of the attack session of 2026-12-06 (s7), each fixed: honest code that the
+worker failed while ``check()`` in the notebook gave it full marks, and the attacks that
+worked (memory held by forked children, check() fooled, a preload that ended the worker).
 
 Each test grades a submission (the solutions with one function replaced) in every
 isolation and, where it matters, runs ``check()`` on the same file: both must agree.

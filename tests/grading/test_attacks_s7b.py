@@ -1,11 +1,14 @@
 """Findings of the second attack session of 2026-12-06 (s7b), after the memory watch,
 the preload of ``from M import a`` and the import from decoded text.
 
-Each test fails while the finding stands: it grades a submission (the solutions with one
-function replaced) as a user would, and asserts what the grader should do.
+Each was fixed; each test failed while its finding stood: it grades a submission (the
+solutions with one function replaced) as a user would, and asserts what the grader does.
+One stands on Python 3.11 (a strict xfail): a thread started before ``check()``.
 """
 
 from __future__ import annotations
+
+import sys
 
 import pytest
 from submissions import MODES, grade, scores_by_function, write_submission
@@ -231,8 +234,19 @@ def mse_loss(input, target, reduction="mean"):
 
 @pytest.mark.parametrize(
     "source",
-    [PROFILE_SWITCHED_OFF_AND_BACK, THREAD_STARTED_AT_IMPORT],
-    ids=["off-and-back", "thread-at-import"],
+    [
+        pytest.param(PROFILE_SWITCHED_OFF_AND_BACK, id="off-and-back"),
+        pytest.param(
+            THREAD_STARTED_AT_IMPORT,
+            marks=pytest.mark.xfail(
+                sys.version_info < (3, 12),
+                strict=True,
+                reason="a thread running before check() is traced from Python 3.12 only "
+                "(threading.settrace_all_threads); make grade gives 0 in every version",
+            ),
+            id="thread-at-import",
+        ),
+    ],
 )
 def test_check_refuses_the_reference_out_of_its_sight_again(tmp_path, source):
     import lesson_pkg.losses  # noqa: F401  (imported, as in the notebooks)

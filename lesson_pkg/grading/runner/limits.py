@@ -1,4 +1,4 @@
-"""What one submission may use, in one place: time, memory, processes, file size.
+"""What one submission may use, in one place: time, memory, processes, files.
 
 The grader chooses a :class:`Limits` (the command line's defaults are
 :data:`DEFAULT_LIMITS`'s); the grader's end of the worker's pipes enforces the times,
@@ -21,6 +21,8 @@ class Limits:
     memory_bytes: int = 1024**3  # address space, above what the worker used when forked
     processes: int = 64  # per worker user (as root): the worker, and a few of its own
     file_bytes: int = 64 * 1024**2  # the largest file the worker may write
+    # per process: a socket's buffers are kernel memory, which no other limit counts
+    open_files: int = 64
 
     def to_message(self) -> dict[str, Any]:
         """The limits as plain data, for the host's spawn request."""
@@ -35,6 +37,7 @@ class Limits:
             int(message["memory_bytes"]),
             int(message["processes"]),
             int(message["file_bytes"]),
+            int(message["open_files"]),
         )
 
 

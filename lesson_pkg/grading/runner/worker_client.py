@@ -131,7 +131,9 @@ class Session:
 
     def _request(self, message: dict[str, Any]) -> Outcome | dict[str, Any]:
         if self._pipes is None and self._start_failure is None:
-            self._start_worker()
+            started = time.monotonic()
+            self._start_worker()  # loading the modules the files name: the submission's time
+            self._spent += time.monotonic() - started
         if self._start_failure is not None:  # once: the same files fail the same way
             return self._start_failure
         assert self._pipes is not None
@@ -183,15 +185,16 @@ class Session:
         return Outcome.failure(ErrorKind.IMPORT, import_error) if import_error else None
 
     def _outcome(self, file: str, message: dict[str, Any]) -> Outcome:
-        failure = self._file_failure(file)
-        if failure is not None:
-            return failure
         if self._spent > self.limits.total_seconds:  # slow on purpose must not hold a grader
             return Outcome.failure(
                 ErrorKind.SKIPPED,
-                f"not run: your functions have already taken {self._spent:.0f} s in all, "
-                f"more than the {self.limits.total_seconds:g} s a whole submission may take",
+                f"not run: your code has already taken {self._spent:.0f} s in all (its "
+                f"imports included), more than the {self.limits.total_seconds:g} s a whole "
+                "submission may take",
             )
+        failure = self._file_failure(file)
+        if failure is not None:
+            return failure
         fatal = self._fatal.setdefault(message["function"], [])
         if len(fatal) >= FATAL_FAILURES_PER_FUNCTION:  # do not restart the worker forever
             return Outcome.failure(

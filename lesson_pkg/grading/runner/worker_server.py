@@ -86,7 +86,8 @@ def forget_own_modules() -> None:
 def limit_resources(limits: Limits) -> None:
     """Cap the address space at what is used now plus ``limits.memory_bytes``.
 
-    No core files either, and no file larger than ``limits.file_bytes``.
+    No core files either, no file larger than ``limits.file_bytes``, and at most
+    ``limits.open_files`` open at once.
     """
     with open("/proc/self/status") as status:
         used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
@@ -94,6 +95,7 @@ def limit_resources(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (allowed, allowed))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ def serve(limits: Limits, request_fd: int, reply_fd: int) -> None:
     _cut_off_children(request_fd, reply_fd)
     requests = os.fdopen(request_fd, "rb")
     replies = os.fdopen(reply_fd, "wb")
-    first = protocol.loads(requests.readline())
+    first = protocol.loads(requests.readline(), limit=None)  # the grader's own message
     replies.write(protocol.dumps({"id": "loading"}))  # from here on, the submission's time
     replies.flush()
     files = Files(first["sources"], write_sources(first["sources"]))
