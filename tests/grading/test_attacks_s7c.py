@@ -1,0 +1,117 @@
+"""Findings of the third attack session of 2026-12-06 (s7c), after the in-memory import,
+the open files limit, the charged worker start and check()'s sys.settrace watch.
+
+Each test fails while its finding stands: it grades a submission (the solutions with one
+function replaced) as a user would, and asserts what the grader or check() should do.
+"""
+
+from __future__ import annotations
+
+import pytest
+from submissions import write_submission
+
+from lesson_pkg.checks import check, load_exercise
+
+# check() runs a function unwatched when getattr(function, "__module__") names a blocked
+# module (the course's own reference), and its watch decides "course code ran" from
+# frame.f_globals["__name__"]. Both are values the submission sets. A callable whose
+# __module__ is a property answers "your_ex01_losses" to load_exercise's import check and
+# "lesson_pkg.losses" to check(), which then runs it unwatched: the reference, called
+# through sys.modules, earns 7/7. Renaming the course's modules (their globals'
+# __name__) while the reference runs does the same under the watch. make grade gives both
+# 0 (lesson_pkg is not importable in the worker, sys.modules is refused by the scan).
+# (Fix: decide "course code" from the code object's file, frame.f_code.co_filename under
+# lesson_pkg's, the solutions' or sklearn's folder, and never run a learner's callable
+# unwatched: load_exercise's function is the learner's whatever its __module__ says.)
+MODULE_SAYS_COURSE = """
+class _Loss:
+    asked = 0
+
+    @property
+    def __module__(self):
+        type(self).asked += 1
+        return "your_ex01_losses" if type(self).asked == 1 else "lesson_pkg.losses"
+
+    def __call__(self, input, target, reduction="mean"):
+        import sys
+
+        return sys.modules["lesson_pkg.losses"].mse_loss(input, target, reduction=reduction)
+
+
+mse_loss = _Loss()
+"""
+
+COURSE_MODULES_RENAMED = """
+def mse_loss(input, target, reduction="mean"):
+    import sys
+
+    reference = sys.modules["lesson_pkg.losses"].mse_loss
+    course = [
+        vars(module)
+        for name, module in list(sys.modules.items())
+        if name.startswith("lesson_pkg.") and name != "lesson_pkg.checks" and module
+    ]
+    for names in course:
+        names["__name__"] = "mine." + names["__name__"]
+    try:
+        return reference(input, target, reduction=reduction)
+    finally:
+        for names in course:
+            names["__name__"] = names["__name__"].removeprefix("mine.")
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(MODULE_SAYS_COURSE, id="module-property"),
+        pytest.param(COURSE_MODULES_RENAMED, id="modules-renamed"),
+    ],
+)
+def test_check_refuses_the_reference_whatever_the_names_say(tmp_path, source):
+    import lesson_pkg.losses  # noqa: F401  (imported, as in the notebooks)
+
+    submission = write_submission([], tmp_path / "submission", {"mse_loss": source})
+    outcome = check(load_exercise("mse_loss", submission), "mse_loss")
+    assert outcome.score == 0, str(outcome)
+
+
+# Session._request now charges _start_worker to the submission's total time. The first
+# spawn on a host also waits for the host itself to say it is ready (WorkerHost._request:
+# its bubblewrap, its Python, its torch import), which is the grader's own start, not the
+# submission's: 1.6 s here for a three-line file that imports nothing, more on a loaded
+# machine, and again after every host restart. A host that takes 3 s to start (below,
+# a sleep in front of its command) makes an honest submission "already taken 3 s (its
+# imports included)" under total_seconds=2: every call after the first is skipped.
+# (Fix: wait for the host's ready message in WorkerHost.__init__ (or outside the timed
+# region) and time only spawn-to-"ready" of the worker.)
+STEPS = """
+def steps_per_epoch(n_samples, batch_size, drop_last=False):
+    full, rest = divmod(n_samples, batch_size)
+    return full if drop_last or rest == 0 else full + 1
+"""
+
+
+def test_the_hosts_own_start_is_not_charged_to_the_submission(monkeypatch):
+    from lesson_pkg.grading.runner import isolation
+    from lesson_pkg.grading.runner.host_client import WorkerHost
+    from lesson_pkg.grading.runner.limits import Limits
+    from lesson_pkg.grading.runner.outcome import CallRequest
+    from lesson_pkg.grading.runner.worker_client import Session
+
+    command = isolation.host_command
+    monkeypatch.setattr(
+        isolation,
+        "host_command",
+        lambda *args: ["sh", "-c", 'sleep 3; exec "$@"', "sh", *command(*args)],
+    )
+    host = WorkerHost("none")
+    try:
+        session = Session(host, {"ex02_epochs": STEPS}, Limits(total_seconds=2.0))
+        outcomes = [
+            session.call(CallRequest("ex02_epochs", "steps_per_epoch", [100, 32])) for _ in range(3)
+        ]
+        session.close()
+    finally:
+        host.close()
+    assert all(outcome.ok for outcome in outcomes), [outcome.error for outcome in outcomes]
