@@ -115,3 +115,58 @@ def test_the_hosts_own_start_is_not_charged_to_the_submission(monkeypatch):
     finally:
         host.close()
     assert all(outcome.ok for outcome in outcomes), [outcome.error for outcome in outcomes]
+
+
+# check()'s watch is now a trace function (sys.settrace); the s7b test of the watch
+# switched off and back on still uses sys.setprofile, so it passes without testing
+# anything: the same function with sys.settrace earns 7/7 again. A forked child runs
+# the reference under a copy of the watch whose record never reaches check(): 4/4 for
+# accuracy. make grade gives both 0. (Fix: what runs in the learner's process cannot
+# watch itself: run check()'s calls in a worker with the course's modules blocked, as
+# make grade does with --isolation none; at least re-check the hook at every traced call
+# and refuse fork while a check runs: os.register_at_fork(after_in_child=os._exit...).)
+TRACE_SWITCHED_OFF_AND_BACK = """
+def mse_loss(input, target, reduction="mean"):
+    import sys
+
+    watch = sys.gettrace()
+    sys.settrace(None)
+    try:
+        return sys.modules["lesson_pkg.losses"].mse_loss(input, target, reduction=reduction)
+    finally:
+        sys.settrace(watch)
+"""
+
+REFERENCE_IN_A_FORK = """
+def accuracy(input, target):
+    import os
+    import pickle
+    import sys
+
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:
+        value = sys.modules["lesson_pkg.metrics"].accuracy(input, target)
+        os.write(writing, pickle.dumps(value))
+        os._exit(0)
+    os.close(writing)
+    os.waitpid(child, 0)
+    with os.fdopen(reading, "rb") as answer:
+        return pickle.loads(answer.read())
+"""
+
+
+@pytest.mark.parametrize(
+    ("function", "source"),
+    [
+        pytest.param("mse_loss", TRACE_SWITCHED_OFF_AND_BACK, id="settrace-off-and-back"),
+        pytest.param("accuracy", REFERENCE_IN_A_FORK, id="fork"),
+    ],
+)
+def test_check_refuses_the_reference_out_of_its_sight_yet_again(tmp_path, function, source):
+    import lesson_pkg.losses
+    import lesson_pkg.metrics  # noqa: F401  (imported, as in the notebooks)
+
+    submission = write_submission([], tmp_path / "submission", {function: source})
+    outcome = check(load_exercise(function, submission), function)
+    assert outcome.score == 0, str(outcome)
