@@ -40,15 +40,18 @@ from types import FrameType, ModuleType
 from typing import Any
 
 from lesson_pkg.grading import exercises as registry
+from lesson_pkg.grading import runner
 from lesson_pkg.grading.core.cases import InProcessSubmission
 from lesson_pkg.grading.core.engine import ERROR_MESSAGES, CaseResult, grade_case
 from lesson_pkg.grading.runner.execution import ForbiddenCall
 from lesson_pkg.grading.runner.outcome import ErrorKind
-from lesson_pkg.grading.runner.worker_server import is_blocked
+from lesson_pkg.grading.runner.worker_server import BLOCKED_MODULES, is_blocked
 from lesson_pkg.room.client import join_room as join_room
 from lesson_pkg.room.client import report_check
 
 NOT_WRITTEN = ERROR_MESSAGES[ErrorKind.NOT_IMPLEMENTED]
+# the grader's runner: check() runs its code around the learner's (the built-ins' block)
+RUNNER_FOLDER = os.path.join(os.path.dirname(runner.__file__), "")
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,8 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
     are loaded, so each call is watched (:func:`_watching`) for code of theirs running.
     The course's own functions (its reference, its catalogue of mistakes) run unwatched.
     """
-    if is_blocked(str(getattr(function, "__module__", ""))):
+    course = [registry.reference(name), *(m.implementation for m in registry.mistakes_for(name))]
+    if any(function is own for own in course):
         return function
 
     @functools.wraps(function)
@@ -198,8 +202,8 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
             )
         if ran:
             raise ForbiddenCall(
-                f"your {name} runs code of {ran[0].split('.')[0]} ({ran[0]}), which `make "
-                "grade` blocks: there it would earn 0. Implement the function yourself"
+                f"your {name} runs code of {ran[0]}, which `make grade` blocks: there it "
+                "would earn 0. Implement the function yourself"
             )
         return result
 
@@ -208,18 +212,17 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
 
 @contextlib.contextmanager
 def _watching(ran: list[str]) -> Iterator[Callable]:
-    """While inside, ``ran`` records the first module ``make grade`` blocks whose code runs.
+    """While inside, ``ran`` records the first package ``make grade`` blocks whose code runs.
 
     A trace function (``sys.settrace``, which a profiler such as cProfile leaves alone)
     on this thread and the threads started meanwhile, and on every thread already
     running where Python offers it (3.12 and later).
     """
+    folders = _blocked_folders()
 
     def watch(frame: FrameType, event: str, arg: Any) -> None:
-        module = frame.f_globals.get("__name__")
-        if event == "call" and not ran and isinstance(module, str) and is_blocked(module):
-            if module != __name__:  # this watch's own way out
-                ran.append(module)
+        if event == "call" and not ran and (package := _course_code(frame, folders)):
+            ran.append(package)
 
     previous = sys.gettrace(), threading.gettrace()
     everywhere = getattr(threading, "settrace_all_threads", None)
@@ -235,6 +238,31 @@ def _watching(ran: list[str]) -> Iterator[Callable]:
             everywhere(previous[0])
         sys.settrace(previous[0])
         threading.settrace(previous[1])  # type: ignore[arg-type]
+
+
+def _blocked_folders() -> dict[str, str]:
+    """The folder of each loaded package ``make grade`` blocks, and the package's name."""
+    folders = {}
+    for name in BLOCKED_MODULES:
+        for folder in getattr(sys.modules.get(name), "__path__", None) or []:
+            folders[os.path.join(folder, "")] = name
+    return folders
+
+
+def _course_code(frame: FrameType, folders: dict[str, str]) -> str | None:
+    """The blocked package whose code ``frame`` runs, by its file or its module's name.
+
+    None for the learner's code, and for this module and the grader's runner, which
+    check() itself runs.
+    """
+    file = frame.f_code.co_filename
+    if file == __file__ or file.startswith(RUNNER_FOLDER):
+        return None
+    package = next((name for folder, name in folders.items() if file.startswith(folder)), None)
+    module = frame.f_globals.get("__name__")
+    if package is None and isinstance(module, str) and is_blocked(module):
+        package = module.split(".")[0]
+    return package
 
 
 def check(function: Callable | str, name: str | None = None) -> CheckResult:

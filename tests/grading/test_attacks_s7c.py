@@ -1,8 +1,8 @@
 """Findings of the third attack session of 2026-12-06 (s7c), after the in-memory import,
 the open files limit, the charged worker start and check()'s sys.settrace watch.
 
-Each test fails while its finding stands: it grades a submission (the solutions with one
-function replaced) as a user would, and asserts what the grader or check() should do.
+Three were fixed (their tests failed before); two stand as strict xfails, where code
+hides from check()'s watch inside the learner's own process: make grade refuses them.
 """
 
 from __future__ import annotations
@@ -118,8 +118,8 @@ def test_the_hosts_own_start_is_not_charged_to_the_submission(monkeypatch):
 
 
 # check()'s watch is now a trace function (sys.settrace); the s7b test of the watch
-# switched off and back on still uses sys.setprofile, so it passes without testing
-# anything: the same function with sys.settrace earns 7/7 again. A forked child runs
+# switched off and back on uses sys.setprofile, which the trace no longer depends on: the
+# same function with sys.settrace earns 7/7 again. A forked child runs
 # the reference under a copy of the watch whose record never reaches check(): 4/4 for
 # accuracy. make grade gives both 0. (Fix: what runs in the learner's process cannot
 # watch itself: run check()'s calls in a worker with the course's modules blocked, as
@@ -156,11 +156,21 @@ def accuracy(input, target):
 """
 
 
+# Both stand: check() runs in the learner's own kernel, and code that hides from a watch in
+# its own process is not something that process can see. make grade, which runs the same
+# cases in a worker where the course's modules cannot be imported, gives both 0.
+OWN_PROCESS = pytest.mark.xfail(
+    strict=True, reason="check() watches from inside the learner's process; make grade gives 0"
+)
+
+
 @pytest.mark.parametrize(
     ("function", "source"),
     [
-        pytest.param("mse_loss", TRACE_SWITCHED_OFF_AND_BACK, id="settrace-off-and-back"),
-        pytest.param("accuracy", REFERENCE_IN_A_FORK, id="fork"),
+        pytest.param(
+            "mse_loss", TRACE_SWITCHED_OFF_AND_BACK, marks=OWN_PROCESS, id="settrace-off-and-back"
+        ),
+        pytest.param("accuracy", REFERENCE_IN_A_FORK, marks=OWN_PROCESS, id="fork"),
     ],
 )
 def test_check_refuses_the_reference_out_of_its_sight_yet_again(tmp_path, function, source):

@@ -61,7 +61,15 @@ class Session:
     # --- the worker's life ------------------------------------------------------------
 
     def _start_worker(self) -> None:
-        request_write, reply_read = self.host.spawn(self.limits)
+        request_write, reply_read = self.host.spawn(self.limits)  # the host's time, not theirs
+        started = time.monotonic()
+        try:
+            self._load_worker(request_write, reply_read)
+        finally:  # loading the modules the files name: the submission's time
+            self._spent += time.monotonic() - started
+
+    def _load_worker(self, request_write: int, reply_read: int) -> None:
+        """Send the files to a new worker and wait until it has loaded what they import."""
         self._pipes = (request_write, reply_read)
         self._reader = lines.LineReader(reply_read, functools.partial(os.read, reply_read))
         self._imported = set()
@@ -131,9 +139,7 @@ class Session:
 
     def _request(self, message: dict[str, Any]) -> Outcome | dict[str, Any]:
         if self._pipes is None and self._start_failure is None:
-            started = time.monotonic()
-            self._start_worker()  # loading the modules the files name: the submission's time
-            self._spent += time.monotonic() - started
+            self._start_worker()
         if self._start_failure is not None:  # once: the same files fail the same way
             return self._start_failure
         assert self._pipes is not None
