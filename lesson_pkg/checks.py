@@ -192,14 +192,8 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
     @functools.wraps(function)
     def watched(*args: Any, **kwargs: Any) -> Any:
         ran: list[str] = []
-        with _watching(ran) as watch:
+        with _watching(ran):
             result = function(*args, **kwargs)
-            switched_off = sys.gettrace() is not watch
-        if switched_off:
-            raise ForbiddenCall(
-                f"your {name} switches off check()'s watch (sys.settrace), which looks "
-                "for code that `make grade` blocks: it scores 0 here"
-            )
         if ran:
             raise ForbiddenCall(
                 f"your {name} runs code of {ran[0]}, which `make grade` blocks: there it "
@@ -211,12 +205,13 @@ def _as_make_grade_runs_it(function: Callable, name: str) -> Callable:
 
 
 @contextlib.contextmanager
-def _watching(ran: list[str]) -> Iterator[Callable]:
+def _watching(ran: list[str]) -> Iterator[None]:
     """While inside, ``ran`` records the first package ``make grade`` blocks whose code runs.
 
-    A trace function (``sys.settrace``, which a profiler such as cProfile leaves alone)
-    on this thread and the threads started meanwhile, and on every thread already
-    running where Python offers it (3.12 and later).
+    A trace function (``sys.settrace``, which a profiler such as cProfile leaves alone) on
+    this thread and the threads started meanwhile; not on threads already running, such
+    as the room's client posting an earlier check. A debugger replacing the trace ends
+    the watch: ``make grade`` decides.
     """
     folders = _blocked_folders()
 
@@ -225,17 +220,11 @@ def _watching(ran: list[str]) -> Iterator[Callable]:
             ran.append(package)
 
     previous = sys.gettrace(), threading.gettrace()
-    everywhere = getattr(threading, "settrace_all_threads", None)
-    if everywhere is not None:
-        everywhere(watch)
-    else:
-        sys.settrace(watch)
-        threading.settrace(watch)
+    sys.settrace(watch)
+    threading.settrace(watch)
     try:
-        yield watch
+        yield
     finally:
-        if everywhere is not None:
-            everywhere(previous[0])
         sys.settrace(previous[0])
         threading.settrace(previous[1])  # type: ignore[arg-type]
 
