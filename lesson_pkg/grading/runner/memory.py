@@ -15,7 +15,7 @@ from lesson_pkg.grading.runner.limits import Limits
 
 CHECK_SECONDS = 0.1
 # Above the submission's own limit: the modules the worker preloads for it, and a few
-# helper processes of honest code (a DataLoader's workers share most of their pages).
+# helper processes of honest code (a fork shares its parent's pages until it writes them).
 SLACK_BYTES = 512 * 1024**2
 
 
