@@ -38,6 +38,12 @@ MODES = [
     ),
 ]
 
+# Every isolation, as (environment, --isolation) parameters: this machine's, strict, and none.
+EVERY_ISOLATION = [
+    *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
+    pytest.param({}, "none", id="none"),
+]
+
 
 def _replace_function(source: str, name: str, replacement: str) -> str:
     """``source`` with the top-level function ``name`` swapped for ``replacement``."""
@@ -112,3 +118,20 @@ def scores_by_function(results: dict) -> dict[str, tuple[float, float]]:
         totals[function][0] += test["score"]
         totals[function][1] += test["max_score"]
     return {function: (earned, possible) for function, (earned, possible) in totals.items()}
+
+
+def grade_replaced(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    isolation: str,
+    replacements: dict[str, str],
+) -> dict:
+    """The solutions with ``replacements``, graded under ``environment`` and ``isolation``."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    submission = write_submission([], tmp_path / "submission", replacements)
+    out = tmp_path / "out"
+    out.mkdir()
+    results, _ = grade(submission, out, "--isolation", isolation)
+    return results

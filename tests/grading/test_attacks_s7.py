@@ -12,29 +12,25 @@ import codecs
 import os
 
 import pytest
-from submissions import MODES, grade, scores_by_function, write_submission
+from submissions import (
+    EVERY_ISOLATION,
+    grade,
+    grade_replaced,
+    scores_by_function,
+    write_submission,
+)
 
 from lesson_pkg.checks import check, load_exercise
 from lesson_pkg.grading.runner.outcome import CallRequest, ErrorKind
 from lesson_pkg.grading.runner.worker_client import Session, reaches_into_grader, read_sources
 
-EVERY_ISOLATION = [
-    *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
-    pytest.param({}, "none", id="none"),
-]
-
 
 def _graded_and_checked(tmp_path, monkeypatch, environment, isolation, replacements):
     """(scores by function in the worker, check()'s score for each replaced function)."""
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    submission = write_submission([], tmp_path / "submission", replacements)
-    out = tmp_path / "out"
-    out.mkdir()
-    results, _ = grade(submission, out, "--isolation", isolation)
+    results = grade_replaced(tmp_path, monkeypatch, environment, isolation, replacements)
     checked = {}
     for function in replacements:
-        outcome = check(load_exercise(function, submission), function)
+        outcome = check(load_exercise(function, tmp_path / "submission"), function)
         checked[function] = (outcome.score, outcome.max_score)
     return scores_by_function(results), checked, results
 
@@ -176,12 +172,7 @@ def steps_per_epoch(n_samples, batch_size, drop_last=False):
 def test_forked_children_pin_no_more_memory_than_the_limit(
     tmp_path, monkeypatch, environment, isolation
 ):
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    submission = write_submission([], tmp_path / "submission", FORKED_MEMORY)
-    out = tmp_path / "out"
-    out.mkdir()
-    results, _ = grade(submission, out, "--isolation", isolation)
+    results = grade_replaced(tmp_path, monkeypatch, environment, isolation, FORKED_MEMORY)
     outputs = " ".join(test["output"] for test in results["tests"])
     pinned = [int(word) for word in outputs.replace("pinned", " pinned ").split() if word.isdigit()]
     assert max(pinned, default=0) <= 1024, outputs[:500]
@@ -218,12 +209,7 @@ def steps_per_epoch(n_samples, batch_size, drop_last=False):
 def test_honest_memory_and_helper_processes_keep_full_marks(
     tmp_path, monkeypatch, environment, isolation
 ):
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    submission = write_submission([], tmp_path / "submission", HONEST_MEMORY)
-    out = tmp_path / "out"
-    out.mkdir()
-    results, _ = grade(submission, out, "--isolation", isolation)
+    results = grade_replaced(tmp_path, monkeypatch, environment, isolation, HONEST_MEMORY)
     earned, possible = scores_by_function(results)["steps_per_epoch"]
     messages = [t["output"] for t in results["tests"] if t["score"] != t["max_score"]]
     assert possible > 0 and earned == possible, messages[:1]

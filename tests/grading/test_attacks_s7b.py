@@ -9,28 +9,19 @@ One stands (a strict xfail): ``check()`` does not watch a thread started before 
 from __future__ import annotations
 
 import pytest
-from submissions import MODES, grade, scores_by_function, write_submission
+from submissions import (
+    EVERY_ISOLATION,
+    grade,
+    grade_replaced,
+    scores_by_function,
+    write_submission,
+)
 
 from lesson_pkg.checks import check, load_exercise
 from lesson_pkg.grading.runner.host_client import WorkerHost
 from lesson_pkg.grading.runner.limits import Limits
 from lesson_pkg.grading.runner.outcome import CallRequest
 from lesson_pkg.grading.runner.worker_client import Session
-
-EVERY_ISOLATION = [
-    *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
-    pytest.param({}, "none", id="none"),
-]
-
-
-def _grade(tmp_path, monkeypatch, environment, isolation, replacements):
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    submission = write_submission([], tmp_path / "submission", replacements)
-    out = tmp_path / "out"
-    out.mkdir()
-    results, _ = grade(submission, out, "--isolation", isolation)
-    return results
 
 
 def _pinned(results) -> list[int]:
@@ -77,7 +68,7 @@ def steps_per_epoch(n_samples, batch_size, drop_last=False):
 def test_socket_buffers_pin_no_more_memory_than_the_limit(
     tmp_path, monkeypatch, environment, isolation
 ):
-    results = _grade(tmp_path, monkeypatch, environment, isolation, SOCKET_BUFFERS)
+    results = grade_replaced(tmp_path, monkeypatch, environment, isolation, SOCKET_BUFFERS)
     pinned = _pinned(results)
     assert max(pinned, default=0) <= 1024, pinned
 
@@ -112,7 +103,7 @@ def steps_per_epoch(n_samples, batch_size, drop_last=False):
 def test_a_dataclass_in_a_submission_is_not_a_false_fail(
     tmp_path, monkeypatch, environment, isolation
 ):
-    results = _grade(tmp_path, monkeypatch, environment, isolation, WITH_A_DATACLASS)
+    results = grade_replaced(tmp_path, monkeypatch, environment, isolation, WITH_A_DATACLASS)
     submission = tmp_path / "submission"
     outcome = check(load_exercise("steps_per_epoch", submission), "steps_per_epoch")
     assert outcome.score == outcome.max_score
@@ -296,7 +287,7 @@ def steps_per_epoch(n_samples, batch_size, drop_last=False):
 def test_a_file_rewritten_in_the_worker_is_scanned_as_imported(
     tmp_path, monkeypatch, environment, isolation
 ):
-    results = _grade(tmp_path, monkeypatch, environment, isolation, REWRITES_A_LATER_FILE)
+    results = grade_replaced(tmp_path, monkeypatch, environment, isolation, REWRITES_A_LATER_FILE)
     scores = scores_by_function(results)
     assert scores["mse_loss"][0] == scores["mse_loss"][1]  # the rewrite ran
     assert scores["steps_per_epoch"][0] == 0, "code the grader never scanned earned points"

@@ -19,7 +19,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from submissions import MODES, grade, scores_by_function, write_submission
+from submissions import (
+    EVERY_ISOLATION,
+    MODES,
+    grade,
+    grade_replaced,
+    scores_by_function,
+    write_submission,
+)
 
 from lesson_pkg.grading.runner import execution
 
@@ -181,23 +188,12 @@ def steps_per_epoch(n_samples, batch_size, drop_last=False):
 """
 
 
-@pytest.mark.parametrize(
-    ("environment", "isolation"),
-    [
-        *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
-        pytest.param({}, "none", id="none"),
-    ],
-)
+@pytest.mark.parametrize(("environment", "isolation"), EVERY_ISOLATION)
 def test_honest_convolutions_and_recurrent_layers_run_in_the_worker(
     tmp_path, environment, isolation, monkeypatch
 ):
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
     replacement = {"steps_per_epoch": HONEST_CONVOLUTION}
-    submission = write_submission([], tmp_path / "submission", replacement)
-    out = tmp_path / "out"
-    out.mkdir()
-    results, _ = grade(submission, out, "--isolation", isolation)
+    results = grade_replaced(tmp_path, monkeypatch, environment, isolation, replacement)
     earned, possible = scores_by_function(results)["steps_per_epoch"]
     outputs = [test["output"] for test in results["tests"] if test["score"] != test["max_score"]]
     assert possible > 0 and earned == possible, outputs[:1]
