@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -23,7 +22,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from submissions import MODES, ROOT, grade, scores_by_function, write_submission
+from submissions import (
+    EVERY_ISOLATION,
+    MODES,
+    ROOT,
+    grade,
+    grade_replaced,
+    scores_by_function,
+    write_submission,
+)
 
 from lesson_pkg.grading.exercises import cases_for
 
@@ -86,12 +93,7 @@ def mse_loss(input, target, reduction="mean"):
 @pytest.mark.parametrize("attack", [CLEARS_THE_TABLE, WALKS_THE_FRAMES], ids=["table", "frames"])
 @pytest.mark.parametrize("environment", MODES)
 def test_switching_off_the_built_in_block_earns_nothing(tmp_path, environment, monkeypatch, attack):
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    submission = write_submission([], tmp_path / "submission", attack)
-    out = tmp_path / "out"
-    out.mkdir()
-    results, _ = grade(submission, out, "--isolation", "strict")
+    results = grade_replaced(tmp_path, monkeypatch, environment, "strict", attack)
     scores = scores_by_function(results)
     for function in attack:
         assert scores[function][0] == 0, (function, scores[function])
@@ -191,12 +193,7 @@ BOUNDED_FILES = [
 
 @pytest.mark.parametrize("environment", BOUNDED_FILES)
 def test_a_worker_pins_no_more_memory_than_its_limit(tmp_path, environment, monkeypatch):
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    submission = write_submission([], tmp_path / "submission", PINS_MEMORY)
-    out = tmp_path / "out"
-    out.mkdir()
-    results, _ = grade(submission, out, "--isolation", "strict")
+    results = grade_replaced(tmp_path, monkeypatch, environment, "strict", PINS_MEMORY)
     outputs = " ".join(test["output"] for test in results["tests"])
     pinned = [int(word) for word in outputs.replace("pinned", " pinned ").split() if word.isdigit()]
     assert max(pinned, default=0) <= 1024, outputs[:500]
@@ -257,12 +254,28 @@ def test_a_deeply_nested_reply_is_the_submissions_fault_not_the_graders(tmp_path
     assert not any("tell the course staff" in output for output in outputs), outputs
 
 
+# The grade runs below a fresh process, so that the peak is this grade's alone, not that
+# of an earlier test's child (RUSAGE_CHILDREN keeps the largest child of the process).
+PEAK_OF_A_GRADE = """
+import resource, subprocess, sys
+completed = subprocess.run([sys.executable, "-m", "lesson_pkg.grade", *sys.argv[1:]])
+print(completed.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
 def test_a_reply_of_empty_dicts_does_not_blow_up_the_graders_memory(tmp_path):
     submission = write_submission([], tmp_path / "submission", _with_os(DICTS))
-    out = tmp_path / "out"
-    out.mkdir()
-    grade(submission, out, "--isolation", "strict")
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    results = tmp_path / "results.json"
+    options = ["--target", str(submission), "--json", str(results), "--isolation", "strict"]
+    measured = subprocess.run(
+        [sys.executable, "-c", PEAK_OF_A_GRADE, *options],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    returncode, peak_kib = map(int, measured.stdout.split()[-2:])
+    assert returncode == 0 and results.exists(), measured.stderr[-2000:]
     assert peak_kib < 1_000_000, f"a grader process reached {peak_kib / 1024:.0f} MiB"
 
 
@@ -345,10 +358,6 @@ def test_honest_code_is_not_mistaken_for_reaching_into_the_grader():
 # every thread, its Python twins raise, and a seccomp filter refuses it any new program.
 # Graded in every isolation, ``none`` too: no layer depends on the system's isolation.
 
-EVERY_ISOLATION = [
-    *(pytest.param(mode.values[0], "strict", marks=mode.marks, id=mode.id) for mode in MODES),
-    pytest.param({}, "none", id="none"),
-]
 
 IN_A_THREAD = """
 import threading
@@ -458,12 +467,9 @@ ROUTES = {
 def test_the_built_in_run_in_another_thread_or_process_earns_nothing(
     tmp_path, environment, isolation, route, monkeypatch
 ):
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    submission = write_submission([], tmp_path / "submission", {"mse_loss": ROUTES[route]})
-    out = tmp_path / "out"
-    out.mkdir()
-    results, _ = grade(submission, out, "--isolation", isolation)
+    results = grade_replaced(
+        tmp_path, monkeypatch, environment, isolation, {"mse_loss": ROUTES[route]}
+    )
     scores = scores_by_function(results)
     earned, possible = scores["mse_loss"]
     assert possible > 0 and earned == 0, f"{route}: {earned} of {possible}"
